@@ -1,0 +1,71 @@
+"""The `tariff` command. The only module that prints diagnostics or exits.
+
+Exit codes: 0 done; 1 done and found something; 2 could not do what was asked.
+Subcommands live in `engine.commands`, one module each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from .errors import Diagnostic, Error
+
+EXIT_OK, EXIT_FOUND, EXIT_FAILED = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_FAILED)
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        sys.stderr.write(f"{diagnostic}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .commands import COMMANDS
+
+    parser = _Parser(
+        prog="tariff",
+        description="Price usage with versioned YAML tariffs: every price, quota and rule is data.",
+        epilog="Exit codes: 0 done, 1 done and found something (errors, failures, changes), 2 could not do what was asked.\n"
+        "Run 'tariff COMMAND --help' for a command's options and examples.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        importlib.import_module(f"engine.commands.{name.replace('-', '_')}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
+    if run is None:
+        parser.print_help(sys.stderr)
+        return EXIT_FAILED
+    try:
+        return run(args)
+    except Error as error:
+        print_diagnostics(error.diagnostics)
+        return EXIT_FAILED
+    except BrokenPipeError:
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+def entry() -> None:
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":
+    entry()

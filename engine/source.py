@@ -1,0 +1,202 @@
+"""Reading YAML with positions: numbers become Decimal, dates stay text.
+
+The round-trip loader keeps line/column marks on every mapping and sequence, so a
+JSON path found by schema validation or by the compiler maps back to file:line:col.
+Floats are built from the scalar's own text (``449.99`` is exactly
+``Decimal("449.99")``), never through a binary float; timestamps stay strings so
+one date rule (ISO ``YYYY-MM-DD``) applies whether the author quoted them or not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .errors import Diagnostic
+
+MAX_DOCUMENT_BYTES = 1_000_000
+PathItem = str | int
+
+
+class NonFiniteNumber(ConstructorError):
+    """`.inf` / `.nan` where a number is written: never a price or a quantity."""
+
+
+class _DecimalConstructor(RoundTripConstructor):
+    def construct_decimal(self, node: Any) -> Decimal:
+        text = str(self.construct_scalar(node))
+        cleaned = text.replace("_", "")
+        if cleaned.lower().lstrip("+-") in (".inf", ".nan"):
+            raise NonFiniteNumber(None, None, f"{text} is not a finite number", node.start_mark)
+        return Decimal(cleaned)
+
+    def construct_text(self, node: Any) -> str:
+        return str(self.construct_scalar(node))
+
+
+_DecimalConstructor.add_constructor("tag:yaml.org,2002:float", _DecimalConstructor.construct_decimal)
+_DecimalConstructor.add_constructor("tag:yaml.org,2002:timestamp", _DecimalConstructor.construct_text)
+
+
+def _yaml() -> YAML:
+    # A new YAML object per load: ruamel's loader objects are not thread-safe.
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _DecimalConstructor
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A loaded document: its display name, raw bytes, hash and data with marks."""
+
+    name: str
+    raw: bytes
+    data: Any
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+    def position(self, path: Sequence[PathItem], *, key: bool = False) -> tuple[int | None, int | None]:
+        """1-based (line, column) of the node at `path` (of its key when `key`)."""
+        return locate(self.data, path, key=key)
+
+    def diagnostic(
+        self,
+        path: Sequence[PathItem],
+        message: str,
+        rule: str,
+        *,
+        severity: str = "error",
+        hint: str | None = None,
+        key: bool = False,
+    ) -> Diagnostic:
+        line, column = self.position(path, key=key)
+        return Diagnostic(
+            message=message,
+            rule=rule,
+            severity="warning" if severity == "warning" else "error",
+            file=self.name,
+            line=line,
+            column=column,
+            path=json_path(path),
+            hint=hint,
+        )
+
+
+def json_path(path: Sequence[PathItem]) -> str:
+    """`charges.plan.editions[0]`, the path form used in every message."""
+    text = ""
+    for item in path:
+        if isinstance(item, int):
+            text += f"[{item}]"
+        else:
+            text += f".{item}" if text else str(item)
+    return text
+
+
+def locate(data: Any, path: Sequence[PathItem], *, key: bool = False) -> tuple[int | None, int | None]:
+    """Walk `path` through ruamel containers; the deepest mark found wins."""
+    best: tuple[int | None, int | None] = (None, None)
+    if isinstance(data, CommentedMap | CommentedSeq) and data.lc.line is not None:
+        best = (data.lc.line + 1, data.lc.col + 1)
+    node = data
+    for index, item in enumerate(path):
+        last = index == len(path) - 1
+        try:
+            if isinstance(node, CommentedMap) and item in node:
+                line, col = node.lc.key(item) if (last and key) else node.lc.value(item)
+                node = node[item]
+            elif isinstance(node, CommentedSeq) and isinstance(item, int) and 0 <= item < len(node):
+                line, col = node.lc.item(item)
+                node = node[item]
+            else:
+                break
+        except (KeyError, TypeError, AttributeError):
+            break
+        best = (line + 1, col + 1)
+    return best
+
+
+def display_name(path: Path) -> str:
+    """A tariff file named relative to the tariff root: `<tariff-id dir>/<file>`."""
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
+def read_bytes(path: Path, name: str) -> bytes:
+    from .errors import TariffError
+
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise TariffError([Diagnostic(message=f"cannot read file: {error.strerror or error}", rule="io", file=name)]) from None
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise TariffError(
+            [
+                Diagnostic(
+                    message=f"file is {len(raw)} bytes, over the limit of {MAX_DOCUMENT_BYTES}",
+                    rule="size",
+                    file=name,
+                )
+            ]
+        )
+    return raw
+
+
+def parse_yaml(raw: bytes, name: str) -> tuple[Any, list[Diagnostic]]:
+    """Parse YAML text; problems come back as diagnostics, never as exceptions."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, [
+            Diagnostic(
+                message=f"file is not valid UTF-8 (byte 0x{raw[error.start]:02x})",
+                rule="encoding",
+                file=name,
+                line=line,
+            )
+        ]
+    try:
+        return _yaml().load(text), []
+    except MarkedYAMLError as error:
+        return None, [_marked_diagnostic(error, name)]
+    except YAMLError as error:
+        return None, [Diagnostic(message=str(error).strip(), rule="yaml-syntax", file=name)]
+    except RecursionError:
+        return None, [Diagnostic(message="document is nested too deeply", rule="yaml-syntax", file=name)]
+
+
+def _marked_diagnostic(error: MarkedYAMLError, name: str) -> Diagnostic:
+    mark = error.problem_mark or error.context_mark
+    line = mark.line + 1 if mark is not None else None
+    column = mark.column + 1 if mark is not None else None
+    problem = (error.problem or "").strip()
+    rule = "yaml-syntax"
+    if type(error).__name__ == "DuplicateKeyError":
+        rule = "duplicate-key"
+        problem = problem.split(" with value")[0]
+    elif isinstance(error, NonFiniteNumber):
+        rule = "number"
+    if "\t" in problem or "tab" in problem:
+        problem += " (YAML indentation must use spaces, not tabs)"
+    return Diagnostic(message=problem or str(error), rule=rule, file=name, line=line, column=column)
+
+
+def load_source(path: Path, name: str | None = None) -> tuple[Source | None, list[Diagnostic]]:
+    name = name or display_name(path)
+    raw = read_bytes(path, name)
+    data, problems = parse_yaml(raw, name)
+    if problems:
+        return None, problems
+    return Source(name=name, raw=raw, data=data), []

@@ -1,0 +1,45 @@
+"""Shared test set-up: hypothesis profiles and helpers over the real engine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from hypothesis import HealthCheck, settings
+
+import engine
+from engine.resources import schema
+
+ROOT = Path(__file__).resolve().parent.parent
+TARIFFS = ROOT / "tariffs"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# CI runs a fixed, bounded number of examples; `HYPOTHESIS_PROFILE=long` for local soak runs.
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile("long", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+_INVOICE_VALIDATOR = jsonschema.Draft7Validator(schema("invoice"))
+
+
+def checked_invoice(invoice: engine.Invoice) -> engine.Invoice:
+    """Every invoice a test produces is validated against schemas/invoice.schema.json."""
+    import json
+
+    _INVOICE_VALIDATOR.validate(json.loads(invoice.to_json()))
+    assert invoice.total == sum(line.amount for line in invoice.lines)
+    return invoice
+
+
+@pytest.fixture(scope="session")
+def im() -> engine.Tariff:
+    return engine.load_tariff(TARIFFS / "tencent-im")
+
+
+def price(tariff: engine.Tariff | engine.Catalog, usage: Mapping[str, Any]) -> engine.Invoice:
+    return checked_invoice(engine.quote(tariff, usage))

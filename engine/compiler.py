@@ -17,6 +17,7 @@ from typing import Any
 from . import model as m
 from .errors import Diagnostic, did_you_mean
 from .expressions import Expression, ExpressionError, compile_expression, constant
+from .fastpath import prepare
 from .money import Rounding, decimals_of
 from .source import PathItem, Source
 
@@ -426,4 +427,4 @@ def compile_version(source: Source) -> tuple[m.TariffVersion | None, list[Diagno
     compiler = _Compiler(source)
     version = compiler.compile()
     unique = {(d.line, d.column, d.message): d for d in compiler.diagnostics}
-    return version, sorted(unique.values(), key=lambda d: (d.line or 0, d.column or 0))
+    return None if version is None else prepare(version), sorted(unique.values(), key=lambda d: (d.line or 0, d.column or 0))

@@ -2,6 +2,9 @@
 
 Each charge model has one function computing (quantity, unit price, amount) or None
 for no line. Everything runs inside the pinned Decimal context of `money`.
+
+`engine.fastpath` prices the common case with the same results and comes here whenever it
+cannot: this module is the reference, and the one that says what is wrong.
 """
 
 from __future__ import annotations
@@ -165,7 +168,10 @@ def _option(charge: Any, checked: PricingInput, period: Period) -> LineFigures |
     chosen = checked.values.get(charge.option.name)
     if chosen is None or chosen is False:
         return None
-    key = int(chosen) if isinstance(chosen, Decimal) else chosen
+    return option_figures(charge, int(chosen) if isinstance(chosen, Decimal) else chosen)
+
+
+def option_figures(charge: m.OptionCharge, key: m.ChoiceValue) -> LineFigures:
     unit_price = charge.prices[key]
     description = charge.description
     if charge.option.type == "choice":

@@ -12,10 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .expressions import Expression
 from .money import Rounding
+
+if TYPE_CHECKING:
+    from .fastpath import FastPlan
 
 ChoiceValue = int | str | bool
 
@@ -115,12 +118,17 @@ class TrialCharge(Charge):
 
 @dataclass(frozen=True, slots=True)
 class EditionPlan:
-    """One edition of one version: its charges in line order and what they need."""
+    """One edition of one version: its charges in line order and what they need.
+
+    `fast` is the same edition compiled into one Python function at load
+    (`fastpath.prepare`); a plan without it is checked and priced the general way only.
+    """
 
     edition: Edition
     charges: tuple[Charge, ...]
     required_meters: frozenset[str]
     offers: Mapping[str, OptionCharge | TrialCharge]
+    fast: FastPlan | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

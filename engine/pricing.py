@@ -8,15 +8,18 @@ from typing import Any
 from . import model as m
 from .errors import Diagnostic, UsageError, did_you_mean
 from .evaluate import price
+from .fastpath import quick_envelope
 from .invoice import Invoice
 from .usage import Envelope, check_usage, read_envelope
 
 
 def quote(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -> Invoice:
     """Price one usage document; raises `UsageError` with every problem found."""
-    envelope = read_envelope(usage)
+    envelope = quick_envelope(usage) or read_envelope(usage)
     version = select_version(tariff_or_catalog, envelope)
-    return price(version, envelope, check_usage(envelope, version))
+    plan = version.plans.get(envelope.document["edition"])
+    fast = None if plan is None or plan.fast is None else plan.fast.invoice(envelope)
+    return fast or price(version, envelope, check_usage(envelope, version))
 
 
 def select_version(tariff_or_catalog: m.Tariff | m.Catalog, envelope: Envelope) -> m.TariffVersion:

@@ -12,12 +12,13 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from . import cache
 from . import model as m
 from .compiler import compile_version
 from .errors import Diagnostic, TariffError
 from .resources import tariffs_dir
 from .schema import check_tariff
-from .source import display_name, load_source
+from .source import Source, display_name, parse_yaml, read_bytes
 
 _VERSION_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
 
@@ -29,12 +30,34 @@ def is_version_file(path: Path) -> bool:
 
 def check_version_file(path: Path, name: str | None = None) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
     """Load, validate and compile one file; the version is None when any error was found."""
-    source, problems = load_source(path, name)
-    if source is None:
+    name = name or display_name(path)
+    raw = read_bytes(path, name)
+    cached = cache.lookup(raw, name)  # the document, when it loaded without error before
+    if cached is not None and (found := _from_cache(cached, path)) is not None:
+        return found
+    data, problems = parse_yaml(raw, name)
+    if problems:
         return None, problems
+    source = Source(name=name, raw=raw, data=data)
     problems = check_tariff(source)
     if problems:
         return None, problems
+    version, problems = _compiled(source, path)
+    if version is not None:
+        cache.store(source)
+    return version, problems
+
+
+def _from_cache(source: Source, path: Path) -> tuple[m.TariffVersion, list[Diagnostic]] | None:
+    """A cached document compiled, or None: then the file is read the full way, which says what is wrong."""
+    try:
+        version, problems = _compiled(source, path)
+    except Exception:  # not what this engine stored (edited by hand, say): the YAML decides
+        return None
+    return None if version is None else (version, problems)
+
+
+def _compiled(source: Source, path: Path) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
     version, problems = compile_version(source)
     if version is not None and is_version_file(path) and path.stem != version.effective_from.isoformat():
         problems.append(

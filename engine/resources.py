@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 
 def _data_dir(name: str) -> Path:
-    packaged = Path(str(resources.files("engine"))) / name
+    # The package's own directory, found without importlib.resources: importing that costs a
+    # few milliseconds of every command's start, and the engine is always installed as files.
+    here = Path(__file__).resolve().parent
+    packaged = here / name
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / name
+    return here.parent / name
 
 
 def schemas_dir() -> Path:

@@ -27,6 +27,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 _INVOICE_VALIDATOR = jsonschema.Draft7Validator(schema("invoice"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_tariff_cache(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Tests never read or write the user's tariff cache (engine/cache.py): a session has its own."""
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
+
+
 def checked_invoice(invoice: engine.Invoice) -> engine.Invoice:
     """Every invoice a test produces is validated against schemas/invoice.schema.json."""
     import json

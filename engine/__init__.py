@@ -7,6 +7,7 @@ invoice = engine.quote(tariff, {"account": "1400000001", "period": "2026-11",
 invoice.total  # Decimal('1799.96')
 """
 
+from .billrun import Rejection, quote_many
 from .catalog import load_catalog, load_tariff
 from .errors import Diagnostic, Error, TariffError, UsageError
 from .invoice import Invoice, InvoiceLine
@@ -19,6 +20,7 @@ __all__ = [
     "Error",
     "Invoice",
     "InvoiceLine",
+    "Rejection",
     "Tariff",
     "TariffError",
     "TariffVersion",
@@ -26,4 +28,5 @@ __all__ = [
     "load_catalog",
     "load_tariff",
     "quote",
+    "quote_many",
 ]

@@ -1,0 +1,218 @@
+"""`tariff bill-run INPUT`: price a file of usage records into invoices, in input order."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from ..cli import EXIT_FOUND, EXIT_OK
+from ..errors import Diagnostic, UsageError
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "bill-run",
+        help="price many usage records (JSON Lines or CSV) into invoices",
+        description=(
+            "Price every usage record of INPUT (JSON Lines or CSV, '-' for stdin) with the tariff version in force\n"
+            "for its own period, and write one invoice per line, in input order. A record that cannot be priced\n"
+            "never stops the run: it goes to the rejects with its line number and every error found."
+        ),
+        epilog=(
+            "Examples:\n"
+            "  tariff bill-run usage.jsonl --out invoices.jsonl --rejects rejects.jsonl --summary summary.csv\n"
+            "  tariff bill-run usage.csv --tariff tariffs/tencent-im --workers 2 --strict\n\n"
+            "CSV columns are named by their dotted path in a usage document: account, period, edition, tariff,\n"
+            "usage.dau, addons.message_retention_days, addons.audio_video_call.activated_on. An empty cell is\n"
+            "an absent field; see docs/bill-runs.md.\n\n"
+            "Exit codes: 0 done; 1 with --strict, when a record was rejected; 2 when the tariffs or the input\n"
+            "could not be read. Outputs are written under a temporary name and renamed when the run is done."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", metavar="INPUT", help="usage records: a .jsonl or .csv file, or - for stdin")
+    parser.add_argument(
+        "--tariff",
+        metavar="PATH",
+        help="a tariff version file, a tariff directory or a directory of tariffs (default: the shipped tariffs)",
+    )
+    parser.add_argument("--format", choices=("jsonl", "csv"), help="input format (default: csv for a .csv file, else jsonl)")
+    parser.add_argument("--out", metavar="FILE", default="-", help="invoices, one JSON document per line (default: stdout)")
+    parser.add_argument("--rejects", metavar="FILE", help="rejected records as JSON Lines (default: the first ones on stderr)")
+    parser.add_argument("--summary", metavar="FILE", help="counts and totals by currency and edition, as CSV")
+    parser.add_argument(
+        "--workers", type=_count, metavar="N", default=os.cpu_count() or 1, help="processes pricing records (default: one per CPU)"
+    )
+    parser.add_argument("--strict", action="store_true", help="exit 1 when any record was rejected")
+    parser.set_defaults(run=run)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, at least 1; got {text!r}")
+    return int(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..billrun import Tariffs, Totals, run_batches
+
+    tariffs = Tariffs(args.tariff)
+    target = tariffs.load()
+    totals = Totals()
+    with _input(args.input, args.format) as (name, batches, progress), _Outputs(args.out, args.rejects, args.summary) as outputs:
+        for priced in run_batches(target, tariffs, batches, name, args.workers):
+            outputs.write(priced.invoices, priced.rejects)
+            totals.add(priced.totals)
+            progress.show(totals.records)
+        outputs.finish(totals)
+        progress.done()
+    _report(totals, name, args.rejects)
+    return EXIT_FOUND if args.strict and totals.rejects else EXIT_OK
+
+
+@contextlib.contextmanager
+def _input(path: str, fmt: str | None) -> Iterator[tuple[str, Iterator[Any], _Progress]]:
+    from ..billrun import batches, csv_header, csv_rows, json_lines
+
+    name = "<stdin>" if path == "-" else path
+    try:
+        stream: BinaryIO = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise UsageError([Diagnostic(message=f"cannot read input: {error.strerror or error}", rule="io", file=name)]) from None
+    try:
+        progress = _Progress(stream, path != "-" and sys.stderr.isatty())
+        if (fmt or ("csv" if path.lower().endswith(".csv") else "jsonl")) == "csv":
+            import io
+
+            text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+            try:
+                reader, paths = csv_header(text, name)
+            except UnicodeDecodeError as error:
+                raise _not_utf8(error, name) from None
+            yield name, batches(_decoded(csv_rows(reader), name), paths), progress
+        else:
+            yield name, batches(json_lines(stream), None), progress
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def _decoded(rows: Iterator[Any], name: str) -> Iterator[Any]:
+    """CSV rows; input that is not UTF-8 stops the run (a record's text would be wrong, not refusable)."""
+    try:
+        yield from rows
+    except UnicodeDecodeError as error:
+        raise _not_utf8(error, name) from None
+
+
+def _not_utf8(error: UnicodeDecodeError, name: str) -> UsageError:
+    message = f"the input is not valid UTF-8 (byte 0x{error.object[error.start]:02x})"
+    return UsageError([Diagnostic(message=message, rule="encoding", file=name)])
+
+
+class _Outputs:
+    """Invoices, rejects and summary, written under temporary names and renamed at the end."""
+
+    def __init__(self, out: str, rejects: str | None, summary: str | None) -> None:
+        self.paths = {key: path for key, path in (("out", out), ("rejects", rejects), ("summary", summary)) if path and path != "-"}
+        self.files: dict[str, IO[str]] = {}
+        self.out = out
+
+    def __enter__(self) -> _Outputs:
+        try:
+            for key, path in self.paths.items():
+                self.files[key] = open(self._temporary(path), "w", encoding="utf-8", newline="\n")
+        except OSError as error:
+            self._discard()
+            raise UsageError([Diagnostic(message=f"cannot write: {error.strerror or error}", rule="io", file=error.filename)]) from None
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self._discard()
+
+    @staticmethod
+    def _temporary(path: str) -> Path:
+        final = Path(path)
+        return final.with_name(f"{final.name}.partial-{os.getpid()}")
+
+    def write(self, invoices: str, rejects: str) -> None:
+        self.files.get("out", sys.stdout).write(invoices)
+        if "rejects" in self.files:
+            self.files["rejects"].write(rejects)
+
+    def finish(self, totals: Any) -> None:
+        """Write the summary, then give every output its own name."""
+        if "summary" in self.files:
+            self.files["summary"].write(_summary_csv(totals))
+        for key, handle in self.files.items():
+            handle.close()
+            os.replace(self._temporary(self.paths[key]), self.paths[key])
+        self.files = {}
+
+    def _discard(self) -> None:
+        for key, handle in self.files.items():
+            handle.close()
+            with contextlib.suppress(OSError):
+                self._temporary(self.paths[key]).unlink()
+        self.files = {}
+
+
+def _summary_csv(totals: Any) -> str:
+    rows = [["item", "currency", "edition", "count", "amount"]]
+    rows += [["records", "", "", str(totals.records), ""], ["invoices", "", "", str(totals.invoices), ""]]
+    rows += [["rejects", "", "", str(totals.rejects), ""]]
+    for currency, (count, total) in totals.by_currency().items():
+        rows.append(["total", currency, "", str(count), f"{total:f}"])
+        for (money, edition), (part, amount) in sorted(totals.by_edition.items()):
+            if money == currency:
+                rows.append(["total", currency, edition, str(part), f"{amount:f}"])
+    return "".join(",".join(_cell(cell) for cell in row) + "\n" for row in rows)
+
+
+def _cell(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
+
+
+def _report(totals: Any, name: str, rejects: str | None) -> None:
+    out = sys.stderr
+    where = f" ({rejects})" if rejects and totals.rejects else ""
+    out.write(f"{name}: {totals.records} records read, {totals.invoices} invoices written, {totals.rejects} rejected{where}\n")
+    for currency, (count, total) in totals.by_currency().items():
+        out.write(f"total {currency} {total:f} over {count} invoices\n")
+        for (money, edition), (part, amount) in sorted(totals.by_edition.items()):
+            if money == currency:
+                out.write(f"  {edition}: {currency} {amount:f} over {part} invoices\n")
+    if totals.rejects and not rejects:
+        out.write("".join(f"{sample}\n" for sample in totals.samples))
+        if totals.rejects > len(totals.samples):
+            out.write(f"... and {totals.rejects - len(totals.samples)} more; --rejects FILE writes them all\n")
+
+
+class _Progress:
+    """Records, rate and time left on stderr, when it is a terminal; nothing otherwise."""
+
+    def __init__(self, stream: BinaryIO, shown: bool) -> None:
+        self.stream, self.shown = stream, shown
+        self.size = os.fstat(stream.fileno()).st_size if shown else 0
+        self.start = self.last = time.monotonic()
+
+    def show(self, records: int) -> None:
+        now = time.monotonic()
+        if not self.shown or now - self.last < 0.2:
+            return
+        self.last = now
+        rate = records / max(now - self.start, 1e-9)
+        done = self.stream.tell() / self.size if self.size else 0.0
+        left = (now - self.start) * (1 - done) / done if done else 0.0
+        sys.stderr.write(f"\r{records:,} records  {rate:,.0f}/s  {done:.0%}  {int(left) // 60}:{int(left) % 60:02d} left ")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")

@@ -7,12 +7,26 @@ invoice = engine.quote(tariff, {"account": "1400000001", "period": "2026-11",
 invoice.total  # Decimal('1799.96')
 """
 
-from .billrun import Rejection, quote_many
+from typing import TYPE_CHECKING, Any
+
 from .catalog import load_catalog, load_tariff
 from .errors import Diagnostic, Error, TariffError, UsageError
 from .invoice import Invoice, InvoiceLine
 from .model import Catalog, Tariff, TariffVersion
 from .pricing import quote
+
+if TYPE_CHECKING:
+    from .billrun import Rejection, quote_many
+
+
+def __getattr__(name: str) -> Any:
+    # Bill-run names are imported on first use: every command's start would pay for them.
+    if name in ("Rejection", "quote_many"):
+        from . import billrun
+
+        return getattr(billrun, name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")
+
 
 __all__ = [
     "Catalog",

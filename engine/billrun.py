@@ -31,13 +31,14 @@ from . import model as m
 from .documents import parse_json
 from .errors import Diagnostic, UsageError
 from .invoice import Invoice
-from .money import PRICING_CONTEXT
+from .money import PRICING_CONTEXT, text
 from .pricing import quote
 from .source import MAX_DOCUMENT_BYTES
 from .usage import ENVELOPE_KEYS
 
 Target = m.Tariff | m.Catalog
-BATCH = 2000  # records per batch sent to a worker
+CHUNK = 1 << 18  # bytes of JSON Lines per batch sent to a worker (about 1,300 records)
+CSV_ROWS = 1000  # CSV rows per batch
 IN_FLIGHT = 4  # batches per worker sent and not yet written
 SAMPLES = 20  # rejects a run keeps to show when they are not written to a file
 _TEXT_FIELDS = frozenset(("tariff", "account", "period", "edition"))
@@ -67,25 +68,48 @@ def quote_many(tariff_or_catalog: Target, records: Iterable[Any]) -> Iterator[In
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """Records as read: (line number, JSON Lines bytes or CSV cells), and the CSV header's paths."""
+    """Records as read: whole JSON lines from line `first` on, or CSV rows with the header's paths."""
 
-    items: list[tuple[int, Any]]
+    first: int = 1
+    data: bytes = b""
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (line where the row starts, cells)
     paths: tuple[tuple[str, ...], ...] | None = None
 
-
-def json_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    """(line number, bytes) of each line that is not blank; a line over the size limit is cut short."""
-    number = 0
-    while True:
-        line = stream.readline(MAX_DOCUMENT_BYTES + 1)
-        if not line:
+    def records(self) -> Iterator[tuple[int, Any]]:
+        """(line number, JSON line or CSV cells) of each record: lines that are not blank."""
+        if self.paths is not None:
+            yield from self.rows
             return
-        number += 1
-        if len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n"):
-            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
-                pass  # the rest of the line is skipped, never held in memory
-        if line.strip():
-            yield number, line
+        for offset, raw in enumerate(self.data.split(b"\n")):
+            if raw.strip():
+                yield self.first + offset, raw
+
+
+def json_batches(stream: BinaryIO, size: int = CHUNK) -> Iterator[Batch]:
+    """Whole lines in blocks of about `size` bytes; a line over the size limit is cut to it (and refused)."""
+    number, pending = 1, b""
+    while block := stream.read(size):
+        data = pending + block
+        end = data.rfind(b"\n") + 1
+        if end == 0 and len(data) > MAX_DOCUMENT_BYTES:
+            yield Batch(number, data[: MAX_DOCUMENT_BYTES + 1])
+            pending, number = _skip_line(stream), number + 1
+            continue
+        if end:
+            yield Batch(number, data[:end])
+            number += data.count(b"\n", 0, end)
+        pending = data[end:]
+    if pending:
+        yield Batch(number, pending)
+
+
+def _skip_line(stream: BinaryIO) -> bytes:
+    """Read past the end of an over-long line, a block at a time; what follows it."""
+    while block := stream.read(CHUNK):
+        end = block.find(b"\n")
+        if end >= 0:
+            return block[end + 1 :]
+    return b""
 
 
 def csv_header(stream: io.TextIOBase, name: str) -> tuple[Any, tuple[tuple[str, ...], ...]]:
@@ -124,15 +148,15 @@ def csv_rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
-def batches(items: Iterable[tuple[int, Any]], paths: tuple[tuple[str, ...], ...] | None, size: int = BATCH) -> Iterator[Batch]:
-    batch: list[tuple[int, Any]] = []
-    for item in items:
-        batch.append(item)
+def csv_batches(rows: Iterable[tuple[int, list[str]]], paths: tuple[tuple[str, ...], ...], size: int = CSV_ROWS) -> Iterator[Batch]:
+    batch: list[tuple[int, list[str]]] = []
+    for row in rows:
+        batch.append(row)
         if len(batch) >= size:
-            yield Batch(batch, paths)
+            yield Batch(rows=batch, paths=paths)
             batch = []
     if batch:
-        yield Batch(batch, paths)
+        yield Batch(rows=batch, paths=paths)
 
 
 def csv_record(paths: tuple[tuple[str, ...], ...], cells: list[str]) -> dict[str, Any]:
@@ -170,6 +194,54 @@ def cell_value(cell: str) -> Any:
 
 # -- pricing a batch ------------------------------------------------------------------------------
 
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_text = json.encoder.encode_basestring
+_KEPT = 4096
+
+
+class InvoiceWriter:
+    """`Invoice.to_json()`, byte for byte, writing once the JSON of the parts invoices share.
+
+    Invoices of a bill run share most of their parts: the tariff reference of a version, the
+    settlement of a month, and (from the fast path) the very same line objects for a flat
+    fee, an add-on, an overage with no block. Each shared object's JSON is kept, by identity
+    and for at most `_KEPT` objects at a time.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[int, tuple[object, str]] = {}
+
+    def json(self, invoice: Invoice) -> str:
+        ref, settlement, lines = invoice.tariff, invoice.settlement, invoice.lines
+        return (
+            f'{{"account":{_text(invoice.account)},"period":{_text(invoice.period)},"edition":{_text(invoice.edition)},'
+            f'"currency":{_text(invoice.currency)},"tariff":{self._part(ref, _tariff)},'
+            f'"lines":[{",".join([self._part(line, _line) for line in lines])}],"total":{_text(text(invoice.total))},'
+            f'"settlement":{self._part(settlement, _settlement)}}}'
+        )
+
+    def _part(self, part: Any, write: Any) -> str:
+        found = self.known.get(id(part))
+        if found is not None and found[0] is part:
+            return found[1]
+        if len(self.known) >= _KEPT:
+            self.known.clear()
+        written: str = write(part)
+        self.known[id(part)] = (part, written)
+        return written
+
+
+def _tariff(ref: Any) -> str:
+    return _dumps({"id": ref.id, "version": ref.version, "file": ref.file, "sha256": ref.sha256})
+
+
+def _line(line: Any) -> str:
+    return _dumps(line.to_dict())
+
+
+def _settlement(settlement: Any) -> str:
+    return _dumps({"mode": settlement.mode, "deduct_from": settlement.deduct_from, "deduct_until": settlement.deduct_until})
+
 
 @dataclass(slots=True)
 class Totals:
@@ -204,17 +276,18 @@ class Totals:
 class Priced:
     """A batch priced: its invoice lines and reject lines, ready to write, and its totals."""
 
-    invoices: str
-    rejects: str
+    invoices: bytes
+    rejects: bytes
     totals: Totals
 
 
-def price_batch(target: Target, batch: Batch, name: str) -> Priced:
+def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter | None = None) -> Priced:
+    writer = writer or InvoiceWriter()
     invoices: list[str] = []
     rejects: list[str] = []
-    totals = Totals(records=len(batch.items))
+    totals = Totals()
     by_edition = totals.by_edition
-    for line, raw in batch.items:
+    for line, raw in batch.records():
         try:
             invoice = quote(target, read_record(raw, batch.paths, name, line))
         except UsageError as error:
@@ -222,7 +295,7 @@ def price_batch(target: Target, batch: Batch, name: str) -> Priced:
         except Exception as error:  # an engine fault on one record must not lose the others
             problems = (Diagnostic(message=f"the engine failed on this record: {type(error).__name__}: {error}", rule="internal"),)
         else:
-            invoices.append(invoice.to_json())
+            invoices.append(writer.json(invoice))
             key = (invoice.currency, invoice.edition)
             found = by_edition.get(key) or by_edition.setdefault(key, [0, Decimal(0)])
             found[0] += 1
@@ -232,7 +305,12 @@ def price_batch(target: Target, batch: Batch, name: str) -> Priced:
         if len(totals.samples) < SAMPLES:
             totals.samples.append(f"{name}:{line}: {problems[0]}")
     totals.invoices, totals.rejects = len(invoices), len(rejects)
-    return Priced("".join(f"{text}\n" for text in invoices), "".join(f"{text}\n" for text in rejects), totals)
+    totals.records = totals.invoices + totals.rejects
+    return Priced(_joined(invoices), _joined(rejects), totals)
+
+
+def _joined(lines: list[str]) -> bytes:
+    return "".join(f"{line}\n" for line in lines).encode()
 
 
 def read_record(raw: Any, paths: tuple[tuple[str, ...], ...] | None, name: str, line: int) -> Any:
@@ -296,11 +374,11 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start_worker(tariffs: Tariffs, name: str) -> None:
-    _WORKER["target"], _WORKER["name"] = tariffs.load(), name
+    _WORKER.update(target=tariffs.load(), name=name, writer=InvoiceWriter())
 
 
 def _price_in_worker(batch: Batch) -> Priced:
-    return price_batch(_WORKER["target"], batch, _WORKER["name"])
+    return price_batch(_WORKER["target"], batch, _WORKER["name"], _WORKER["writer"])
 
 
 def run_batches(target: Target, tariffs: Tariffs, work: Iterable[Batch], name: str, workers: int) -> Iterator[Priced]:
@@ -308,8 +386,9 @@ def run_batches(target: Target, tariffs: Tariffs, work: Iterable[Batch], name: s
     work = iter(work)
     head = list(islice(work, 2))
     if workers <= 1 or len(head) < 2:
+        writer = InvoiceWriter()
         for batch in chain(head, work):
-            yield price_batch(target, batch, name)
+            yield price_batch(target, batch, name, writer)
         return
     yield from _in_pool(tariffs, chain(head, work), name, workers)
 

@@ -39,9 +39,14 @@ def parse_usage(raw: bytes, name: str) -> Any:
     return data
 
 
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant)  # made once: bill runs parse millions
+
+
 def parse_json(text: str, name: str = "(input)") -> Any:
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        if text.startswith("\ufeff"):  # what json.loads says, before its decoder runs
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as error:
         raise UsageError(
             [Diagnostic(message=f"not valid JSON: {error.msg}", rule="usage-syntax", file=name, line=error.lineno, column=error.colno)]

@@ -245,3 +245,20 @@ def test_standard_input_and_output(im):
     assert done.returncode == 0, done.stderr
     assert done.stdout == engine.quote(im, record).to_json() + "\n"
     assert done.stderr.startswith("<stdin>: 1 records read, 1 invoices written, 0 rejected\n")
+
+
+def test_the_invoice_writer_writes_what_to_json_writes(im):
+    from engine.billrun import InvoiceWriter
+
+    mixed = engine.load_tariff(FIXTURES / "mixed")
+    usage = {"storage_gb": [Decimal("500.5"), 700], "calls": [10, 5000], "users": 150, "minutes": Decimal("95.5")}
+    odd = {
+        "account": 'a "quoted"\\ \u00e9 \u2028 account',
+        "period": "2024-03",
+        "edition": "plus",
+        "usage": usage,
+        "addons": {"region": "us"},
+    }
+    invoices = [engine.quote(im, record) for record in generate.records(2000)] + [engine.quote(mixed, odd)] * 2
+    writer = InvoiceWriter()
+    assert [writer.json(invoice) for invoice in invoices] == [invoice.to_json() for invoice in invoices]

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _input(path: str, fmt: str | None) -> Iterator[tuple[str, Iterator[Any], _Progress]]:
-    from ..billrun import batches, csv_header, csv_rows, json_lines
+    from ..billrun import csv_batches, csv_header, csv_rows, json_batches
 
     name = "<stdin>" if path == "-" else path
     try:
@@ -95,9 +95,9 @@ def _input(path: str, fmt: str | None) -> Iterator[tuple[str, Iterator[Any], _Pr
                 reader, paths = csv_header(text, name)
             except UnicodeDecodeError as error:
                 raise _not_utf8(error, name) from None
-            yield name, batches(_decoded(csv_rows(reader), name), paths), progress
+            yield name, csv_batches(_decoded(csv_rows(reader), name), paths), progress
         else:
-            yield name, batches(json_lines(stream), None), progress
+            yield name, json_batches(stream), progress
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -121,13 +121,13 @@ class _Outputs:
 
     def __init__(self, out: str, rejects: str | None, summary: str | None) -> None:
         self.paths = {key: path for key, path in (("out", out), ("rejects", rejects), ("summary", summary)) if path and path != "-"}
-        self.files: dict[str, IO[str]] = {}
+        self.files: dict[str, IO[bytes]] = {}
         self.out = out
 
     def __enter__(self) -> _Outputs:
         try:
             for key, path in self.paths.items():
-                self.files[key] = open(self._temporary(path), "w", encoding="utf-8", newline="\n")
+                self.files[key] = open(self._temporary(path), "wb")
         except OSError as error:
             self._discard()
             raise UsageError([Diagnostic(message=f"cannot write: {error.strerror or error}", rule="io", file=error.filename)]) from None
@@ -141,15 +141,15 @@ class _Outputs:
         final = Path(path)
         return final.with_name(f"{final.name}.partial-{os.getpid()}")
 
-    def write(self, invoices: str, rejects: str) -> None:
-        self.files.get("out", sys.stdout).write(invoices)
+    def write(self, invoices: bytes, rejects: bytes) -> None:
+        self.files.get("out", sys.stdout.buffer).write(invoices)
         if "rejects" in self.files:
             self.files["rejects"].write(rejects)
 
     def finish(self, totals: Any) -> None:
         """Write the summary, then give every output its own name."""
         if "summary" in self.files:
-            self.files["summary"].write(_summary_csv(totals))
+            self.files["summary"].write(_summary_csv(totals).encode())
         for key, handle in self.files.items():
             handle.close()
             os.replace(self._temporary(self.paths[key]), self.paths[key])

@@ -1,0 +1,314 @@
+"""The benchmark suite: the engine against a hand-written rater, loading, cold start, bill runs.
+
+    python -m benchmarks            # everything, with the full 1,000,000-record bill run (a few minutes)
+    python -m benchmarks --quick    # the same table in under a minute (20,000 records, fewer rounds)
+
+Run it from the repository root (or with the engine installed). It prints one table; each
+figure says how it was measured. Timings are medians; the engine and the hand-written rater
+run interleaved in the same rounds, so a busy machine slows both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+from benchmarks import generate, handwritten
+
+ROOT = Path(__file__).resolve().parent.parent
+IM = ROOT / "tariffs" / "tencent-im"
+EXAMPLE = ROOT / "examples" / "pro-usage.yaml"
+Row = tuple[str, str, str]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a short run: 20,000 records, fewer rounds")
+    parser.add_argument("--records", type=int, help="records in the bill run (default: 1,000,000; 20,000 with --quick)")
+    parser.add_argument("--only", default="invoice,load,cli,billrun", help="sections to run, comma-separated (default: all)")
+    parser.add_argument("--profile", action="store_true", help="also print a cProfile of the engine pricing invoices")
+    args = parser.parse_args(argv)
+    records = args.records or (20_000 if args.quick else 1_000_000)
+    rounds, runs = (7, 7) if args.quick else (21, 21)
+    sections = set(args.only.split(","))
+    with tempfile.TemporaryDirectory(prefix="tariff-bench-") as scratch:
+        os.environ["XDG_CACHE_HOME"] = str(Path(scratch) / "cache")  # a cache of the benchmark's own
+        os.environ.pop("TARIFF_ENGINE_CACHE", None)
+        rows: list[Row] = [("command", " ".join(["python -m benchmarks", *(argv if argv is not None else sys.argv[1:])]), "")]
+        rows += [("machine", f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}", f"load average {_load()}")]
+        if "invoice" in sections:
+            rows += per_invoice(rounds, args.profile)
+        if "load" in sections:
+            rows += load_and_compile(runs)
+        if "cli" in sections:
+            rows += cold_cli(runs)
+        if "billrun" in sections:
+            rows += bill_run(records, Path(scratch))
+    _print(rows)
+    return 0
+
+
+# -- per invoice --------------------------------------------------------------------------------
+
+
+def per_invoice(rounds: int, profile: bool) -> list[Row]:
+    """engine.quote on a loaded tariff against the hand-written rater, on the same documents."""
+    import engine
+
+    tariff = engine.load_tariff(IM)
+    documents = [json.loads(json.dumps(record), parse_float=Decimal) for record in generate.records(4000)]
+    for document in documents:  # the two agree on every document before anything is timed
+        assert engine.quote(tariff, document).to_json() == handwritten.rate(document).to_json()
+    engine_times, rater_times, ratios = [], [], []
+    for index in range(rounds):
+        pair = [lambda: [engine.quote(tariff, d) for d in documents], lambda: [handwritten.rate(d) for d in documents]]
+        order = pair if index % 2 == 0 else pair[::-1]
+        timed = [_seconds(run) / len(documents) for run in order]
+        engine_time, rater_time = timed if index % 2 == 0 else timed[::-1]
+        engine_times.append(engine_time)
+        rater_times.append(rater_time)
+        ratios.append(engine_time / rater_time)
+    if profile:
+        _profile(lambda: [engine.quote(tariff, d) for d in documents * 5])
+    how = f"{len(documents)} generated documents (IM tariff, all editions, 25% daily series), median of {rounds} interleaved rounds"
+    return [
+        ("per invoice: engine.quote", f"{_us(statistics.median(engine_times))}", how),
+        (
+            "per invoice: hand-written rater",
+            f"{_us(statistics.median(rater_times))}",
+            "benchmarks/handwritten.py: same checks, same Invoice objects",
+        ),
+        ("per invoice: ratio engine / rater", f"{statistics.median(ratios):.2f}×", "target: at most 1.5× (median of the per-round ratios)"),
+    ]
+
+
+def _seconds(run: Callable[[], object]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def _profile(run: Callable[[], object]) -> None:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(run)
+    print("cProfile of engine.quote over the documents, by own time:")
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(15)
+
+
+# -- loading ------------------------------------------------------------------------------------
+
+
+def load_and_compile(runs: int) -> list[Row]:
+    """The IM tariff loaded in a warm process: read, validate, compile (and the fast path built)."""
+    import engine
+    from engine import cache
+
+    probe = "import time, engine; t = time.perf_counter(); engine.load_tariff({!r}); print(time.perf_counter() - t)"
+    env = {**os.environ, "TARIFF_ENGINE_CACHE": "off"}
+    fresh = [float(_python(["-c", probe.format(str(IM))], env).stdout) for _ in range(max(3, runs // 3))]
+    os.environ["TARIFF_ENGINE_CACHE"] = "off"
+    uncached = [_seconds(lambda: engine.load_tariff(IM)) for _ in range(runs)]
+    del os.environ["TARIFF_ENGINE_CACHE"]
+    engine.load_tariff(IM)  # stores the entry
+    assert cache.directory() is not None and any(cache.directory().glob("*.json"))  # type: ignore[union-attr]
+    cached = [_seconds(lambda: engine.load_tariff(IM)) for _ in range(runs)]
+    return [
+        (
+            "load: first in a new process",
+            _ms(statistics.median(fresh)),
+            "no cache; includes importing jsonschema and building the validator",
+        ),
+        ("load: again, no cache", _ms(statistics.median(uncached)), f"YAML (round-trip loader) + JSON Schema + compile, median of {runs}"),
+        ("load: again, from the cache", _ms(statistics.median(cached)), f"cached document + compile, median of {runs}"),
+    ]
+
+
+# -- the command line, cold -----------------------------------------------------------------------
+
+
+def cold_cli(runs: int) -> list[Row]:
+    """`tariff quote examples/pro-usage.yaml` as a new process each time (bytecode compiled, as installed)."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    script = shutil.which("tariff", path=str(Path(sys.executable).parent))
+    command = [script] if script else [sys.executable, "-m", "engine"]
+    quote = [*command, "quote", str(EXAMPLE)]
+    for _ in range(2):  # bytecode and the tariff cache written
+        subprocess.run(quote, env=env, capture_output=True, check=True, cwd=ROOT)
+    bare = [_wall([sys.executable, "-c", "pass"], env) for _ in range(runs)]
+    warm = [_wall(quote, env) for _ in range(runs)]
+    nocache = [_wall(quote, {**env, "TARIFF_ENGINE_CACHE": "off"}) for _ in range(max(3, runs // 3))]
+    name = "tariff" if script else "python -m engine"
+    return [
+        ("cold CLI: python -c pass", _ms(statistics.median(bare)), f"median of {runs} runs"),
+        (f"cold CLI: {name} quote", _ms(statistics.median(warm)), f"median of {runs} runs, tariff cache filled; target: under 60 ms"),
+        ("cold CLI: the same, cache off", _ms(statistics.median(nocache)), f"median of {len(nocache)} runs"),
+    ]
+
+
+def _wall(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, env=env, capture_output=True, check=True, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def _python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+
+
+# -- bill runs ---------------------------------------------------------------------------------------
+
+
+def bill_run(records: int, scratch: Path) -> list[Row]:
+    """`tariff bill-run` on generated JSON Lines against a loop of json.loads → rater → json.dumps."""
+    source = scratch / "usage.jsonl"
+    with source.open("w", encoding="utf-8") as out:
+        generate.write(out, records, bad_rate=0.001)
+    rows = [("bill run: input", f"{records:,} records", f"{source.stat().st_size / 1e6:.0f} MB of JSON Lines, 0.1% broken on purpose")]
+    seconds = _seconds(lambda: _baseline(source, scratch / "baseline.jsonl"))
+    rows.append(
+        (
+            "bill run: baseline loop",
+            f"{records / seconds:,.0f} records/s",
+            "one process: json.loads → hand-written rater → json.dumps, to a file",
+        )
+    )
+    outputs = []
+    for workers in (1, 2):
+        seconds, peak = _bill_run(source, scratch, workers)
+        outputs.append((scratch / f"invoices-{workers}.jsonl").read_bytes())
+        rows.append(
+            (
+                f"bill run: tariff bill-run --workers {workers}",
+                f"{records / seconds:,.0f} records/s",
+                f"peak memory {peak / 1e6:.0f} MB (all processes)",
+            )
+        )
+    assert outputs[0] == outputs[1] == (scratch / "baseline.jsonl").read_bytes(), "outputs differ"
+    small = scratch / "small.jsonl"
+    with source.open("rb") as lines:
+        small.write_bytes(b"".join(itertools.islice(lines, max(1, records // 10))))
+    _, small_peak = _bill_run(small, scratch, 2)
+    rows.append(
+        ("bill run: memory, a tenth of the input", f"{small_peak / 1e6:.0f} MB", "--workers 2: flat memory means about the same peak")
+    )
+    return rows
+
+
+def _baseline(source: Path, target: Path) -> None:
+    with source.open("rb") as lines, target.open("w", encoding="utf-8") as out:
+        for line in lines:
+            try:
+                out.write(handwritten.rate(json.loads(line, parse_float=Decimal)).to_json() + "\n")
+            except Exception:
+                continue
+
+
+def _bill_run(source: Path, scratch: Path, workers: int) -> tuple[float, int]:
+    out, rejects = scratch / f"invoices-{workers}.jsonl", scratch / f"rejects-{workers}.jsonl"
+    command = [
+        sys.executable,
+        "-m",
+        "engine",
+        "bill-run",
+        str(source),
+        "--out",
+        str(out),
+        "--rejects",
+        str(rejects),
+        "--workers",
+        str(workers),
+    ]
+    with (scratch / "stderr.txt").open("w+b") as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+        peak = _peak_memory(process)
+        seconds = time.perf_counter() - start
+        if process.returncode != 0:
+            errors.seek(0)
+            raise RuntimeError(errors.read().decode())
+    return seconds, peak.result
+
+
+class _Peak:
+    result = 0
+
+
+def _peak_memory(process: subprocess.Popen[bytes]) -> _Peak:
+    """The largest resident memory of the process and its children together, sampled every 20 ms."""
+    peak = _Peak()
+
+    def sample() -> None:
+        while process.poll() is None:
+            peak.result = max(peak.result, sum(_rss(pid) for pid in _tree(process.pid)))
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    process.wait()
+    thread.join()
+    return peak
+
+
+def _tree(pid: int) -> Iterator[int]:
+    yield pid
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return
+    for child in children:
+        yield from _tree(int(child))
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+# -- the table ---------------------------------------------------------------------------------------
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:.2f} µs"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms"
+
+
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
+
+
+def _print(rows: list[Row]) -> None:
+    width = [max(len(row[i]) for row in rows) for i in range(3)]
+    for what, figure, how in rows:
+        print(f"{what.ljust(width[0])}  {figure.rjust(width[1])}  {how}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -262,3 +262,18 @@ def test_the_invoice_writer_writes_what_to_json_writes(im):
     invoices = [engine.quote(im, record) for record in generate.records(2000)] + [engine.quote(mixed, odd)] * 2
     writer = InvoiceWriter()
     assert [writer.json(invoice) for invoice in invoices] == [invoice.to_json() for invoice in invoices]
+
+
+def test_progress_shows_records_rate_and_time_left(tmp_path, capsys):
+    from engine.commands.bill_run import _Progress
+
+    source = tmp_path / "usage.jsonl"
+    source.write_bytes(b"x" * 1000)
+    with source.open("rb") as stream:
+        stream.read(250)
+        progress = _Progress(stream, shown=True)
+        progress.start -= 10_000  # long enough ago that the moments this test takes do not show
+        progress.last -= 1
+        progress.show(5_000_000)
+        progress.done()
+    assert capsys.readouterr().err == "\r5,000,000 records  500/s  25%  500:00 left \r\x1b[K"

@@ -86,7 +86,7 @@ def _input(path: str, fmt: str | None) -> Iterator[tuple[str, Iterator[Any], _Pr
     except OSError as error:
         raise UsageError([Diagnostic(message=f"cannot read input: {error.strerror or error}", rule="io", file=name)]) from None
     try:
-        progress = _Progress(stream, path != "-" and sys.stderr.isatty())
+        progress = _Progress(stream, sys.stderr.isatty())
         if (fmt or ("csv" if path.lower().endswith(".csv") else "jsonl")) == "csv":
             import io
 
@@ -195,11 +195,11 @@ def _report(totals: Any, name: str, rejects: str | None) -> None:
 
 
 class _Progress:
-    """Records, rate and time left on stderr, when it is a terminal; nothing otherwise."""
+    """Records priced, rate and (for a file) time left, on stderr when it is a terminal; nothing otherwise."""
 
     def __init__(self, stream: BinaryIO, shown: bool) -> None:
         self.stream, self.shown = stream, shown
-        self.size = os.fstat(stream.fileno()).st_size if shown else 0
+        self.size = _file_size(stream) if shown else 0
         self.start = self.last = time.monotonic()
 
     def show(self, records: int) -> None:
@@ -207,12 +207,22 @@ class _Progress:
         if not self.shown or now - self.last < 0.2:
             return
         self.last = now
-        rate = records / max(now - self.start, 1e-9)
-        done = self.stream.tell() / self.size if self.size else 0.0
-        left = (now - self.start) * (1 - done) / done if done else 0.0
-        sys.stderr.write(f"\r{records:,} records  {rate:,.0f}/s  {done:.0%}  {int(left) // 60}:{int(left) % 60:02d} left ")
+        line = f"\r{records:,} records  {records / max(now - self.start, 1e-9):,.0f}/s"
+        done = self.stream.tell() / self.size if self.size else 0
+        if done:
+            left = int((now - self.start) * (1 - done) / done)
+            line += f"  {done:.0%}  {left // 60}:{left % 60:02d} left"
+        sys.stderr.write(line + " ")
         sys.stderr.flush()
 
     def done(self) -> None:
         if self.shown:
             sys.stderr.write("\r\x1b[K")
+
+
+def _file_size(stream: BinaryIO) -> int:
+    """The size of a regular file (0 for a pipe or a terminal: no time left can be told)."""
+    import stat
+
+    status = os.fstat(stream.fileno())
+    return status.st_size if stat.S_ISREG(status.st_mode) else 0

@@ -277,3 +277,20 @@ def test_progress_shows_records_rate_and_time_left(tmp_path, capsys):
         progress.show(5_000_000)
         progress.done()
     assert capsys.readouterr().err == "\r5,000,000 records  500/s  25%  500:00 left \r\x1b[K"
+
+
+def test_a_line_over_the_size_limit_is_rejected_without_holding_it(tmp_path):
+    good = json.dumps({"tariff": "tencent-im", "account": "1", "period": "2026-11", "edition": "trial"})
+    huge = json.dumps({"tariff": "tencent-im", "account": "2", "period": "2026-11", "edition": "trial", "pad": "x" * 1_500_000})
+    source = tmp_path / "usage.jsonl"
+    source.write_text(f"{good}\r\n{huge}\n{good}", "utf-8")  # a CRLF line, and a last line with no newline
+    out, rejects = tmp_path / "invoices.jsonl", tmp_path / "rejects.jsonl"
+    assert run(str(source), "--out", str(out), "--rejects", str(rejects)) == 0
+    assert len(out.read_text("utf-8").splitlines()) == 2
+    (entry,) = [json.loads(line) for line in rejects.read_text("utf-8").splitlines()]
+    assert (entry["line"], entry["errors"][0]["rule"], entry["errors"][0]["message"]) == (
+        2,
+        "usage-size",
+        "the record is over the limit of 1000000 bytes",
+    )
+    assert entry["record"].startswith('{"tariff": "tencent-im", "account": "2"') and len(entry["record"]) == 1001

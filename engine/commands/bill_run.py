@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _input(path: str, fmt: str | None) -> Iterator[tuple[str, Iterator[Any], _Progress]]:
-    from ..billrun import csv_batches, csv_header, csv_rows, json_batches
+    from ..records import csv_batches, csv_header, csv_rows, json_batches
 
     name = "<stdin>" if path == "-" else path
     try:

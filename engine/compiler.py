@@ -20,7 +20,8 @@ from .expressions import Expression, ExpressionError, compile_expression, consta
 from .money import Rounding, decimals_of
 from .source import PathItem, Source
 
-_MONEY_KEYS = ("price", "unit_price", "flat_fee", "price_after")
+# Prices that become a line amount as they stand; unit prices may well be sub-cent.
+_MONEY_KEYS = ("price", "flat_fee", "price_after")
 
 
 class _Compiler:
@@ -53,7 +54,7 @@ class _Compiler:
         }
         editions = {name: self.edition(name, spec or {}) for name, spec in doc["editions"].items()}
         self.check_name_clashes(meters, options, editions)
-        rounding = Rounding(**{k: doc["rounding"][k] for k in ("scale", "mode", "apply")})
+        rounding = Rounding(**{k: doc["rounding"][k] for k in ("scale", "mode", "apply")}, source=self.source_ref(["rounding"]))
         charges = {edition: [] for edition in editions}  # type: dict[str, list[m.Charge]]
         for charge_id, spec in doc["charges"].items():
             for edition, charge in self.charge(charge_id, spec, editions, meters, options, rounding):
@@ -390,6 +391,8 @@ class _Compiler:
         return m.EditionPlan(edition, tuple(charges), frozenset(needed), m.frozen_map(offers))
 
     def check_unused(self, meters: Mapping[str, m.Meter], options: Mapping[str, m.Option]) -> None:
+        if any(d.severity == "error" for d in self.diagnostics):
+            return  # a charge that failed to compile may well use them
         for name in meters:
             if name not in self.used_names:
                 self.warning(["meters", name], f"meters.{name}: meter '{name}' is declared but no charge uses it", "unused-meter")

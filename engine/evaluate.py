@@ -16,7 +16,7 @@ from . import model as m
 from .errors import Diagnostic, UsageError
 from .expressions import EvaluationError
 from .invoice import Invoice, InvoiceLine, Settlement, TariffRef
-from .money import ONE, PRICING_CONTEXT, ZERO, ceil, floor
+from .money import ONE, PRICING_CONTEXT, ZERO, Rounding, ceil, floor
 from .usage import Envelope, Period, PricingInput
 
 LineFigures = tuple[Decimal, Decimal | None, Decimal, str]  # quantity, unit price, amount, description
@@ -66,7 +66,9 @@ def price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) -
         if problems:
             raise UsageError(problems)
         total = sum((line.amount for line in lines), ZERO)
-        total = total if per_line else rounding.round(total)
+        if not per_line and rounding.round(total) != total:
+            lines.append(_rounding_line(rounding, rounding.round(total) - total))
+            total = rounding.round(total)
     return Invoice(
         account=envelope.account,
         period=envelope.period.label,
@@ -76,6 +78,19 @@ def price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) -
         lines=tuple(lines),
         total=total,
         settlement=_settlement(version.settlement, envelope.period),
+    )
+
+
+def _rounding_line(rounding: Rounding, adjustment: Decimal) -> InvoiceLine:
+    """With rounding on the total, the difference is a line of its own: the total stays the sum of the lines."""
+    return InvoiceLine(
+        id="rounding",
+        description=f"Rounding of the total ({rounding.mode} to {rounding.scale} decimals)",
+        quantity=ONE,
+        unit="",
+        unit_price=None,
+        amount=adjustment,
+        source=rounding.source,
     )
 
 

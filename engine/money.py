@@ -42,6 +42,7 @@ class Rounding:
     scale: int
     mode: str
     apply: str  # "per_line" | "total"
+    source: str = ""  # where the tariff declares it, for the adjustment line
 
     @property
     def quantum(self) -> Decimal:

@@ -120,6 +120,8 @@ def _describe(error: Any) -> tuple[str, str | None, list[str | int] | None]:
             suggestion,
             [*error.absolute_path, extra],
         )
+    if kind == "not" and value == "rounding":
+        return "'rounding' is reserved for the rounding adjustment line; name the charge otherwise", None, None
     if kind == "propertyNames":
         return f"name {value!r} is not allowed: use lower-case letters, digits and '_'", None, None
     if kind == "enum":

@@ -215,6 +215,10 @@ def _number(meter: m.Meter, raw: Any, path: str, problems: list[Diagnostic]) -> 
     whole = meter.type == "integer"
     kind = "a whole number" if whole else "a number"
     bounds = f"from {meter.minimum} to {meter.maximum}"
+    if isinstance(raw, float):  # float-ok: refused, never used
+        hint = "binary floats are inexact; pass decimal.Decimal (or a JSON/YAML number, which the engine reads exactly)"
+        problems.append(_problem(path, f"expected {kind} {bounds}, got the binary float {raw!r}", "meter-type", hint))
+        return None
     if isinstance(raw, bool) or not isinstance(raw, int | Decimal):
         problems.append(_problem(path, f"expected {kind} {bounds}, got {_kind(raw)} {_show(raw)}".rstrip(), "meter-type"))
         return None

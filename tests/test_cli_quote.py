@@ -15,7 +15,9 @@ from conftest import ROOT, TARIFFS
 
 def run(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "engine", *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_quote_example_as_json():
@@ -77,7 +79,9 @@ def test_version_file_not_in_force_is_refused():
 
 def test_unreadable_usage_and_bad_command_line():
     missing = run("quote", "no-such-file.yaml")
-    assert missing.returncode == 2 and missing.stderr == "no-such-file.yaml: error: cannot read usage file: No such file or directory [io]\n"
+    assert (
+        missing.returncode == 2 and missing.stderr == "no-such-file.yaml: error: cannot read usage file: No such file or directory [io]\n"
+    )
     bad_flag = run("quote", "examples/pro-usage.yaml", "--format", "xml")
     assert bad_flag.returncode == 2 and "invalid choice: 'xml'" in bad_flag.stderr
     assert run().returncode == 2
@@ -92,9 +96,13 @@ def test_malformed_json_usage_names_line_and_column():
 @pytest.mark.skipif(shutil.which("tariff") is None, reason="the package is not installed in this environment")
 def test_installed_command_finds_schemas_and_tariffs_from_another_directory(tmp_path):
     usage = tmp_path / "usage.json"
-    usage.write_text('{"tariff": "tencent-im", "account": "1", "period": "2026-11", "edition": "pro", "usage": {"dau": 32000, "groups": 1}}')
+    usage.write_text(
+        '{"tariff": "tencent-im", "account": "1", "period": "2026-11", "edition": "pro", "usage": {"dau": 32000, "groups": 1}}'
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run(["tariff", "quote", str(usage), "--format", "json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["tariff", "quote", str(usage), "--format", "json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     invoice = json.loads(result.stdout)
     assert invoice["total"] == "1799.96"  # 449.99 + 3 × 449.99

@@ -103,7 +103,9 @@ def test_forbidden_expression_is_refused_at_load(tmp_path):
 
 def test_duplicate_keys_and_syntax_errors(tmp_path):
     path, text = broken(tmp_path, ("currency: USD", "currency: USD\ncurrency: EUR"))
-    assert messages(path) == [f"tencent-im/2022-01-01.yaml:{line_of(text, 'currency: EUR')}:1: error: found duplicate key \"currency\" [duplicate-key]"]
+    assert messages(path) == [
+        f'tencent-im/2022-01-01.yaml:{line_of(text, "currency: EUR")}:1: error: found duplicate key "currency" [duplicate-key]'
+    ]
     path, text = broken(tmp_path, ("  scale: 2", "  scale: [2"))
     assert messages(path)[0].startswith(f"tencent-im/2022-01-01.yaml:{line_of(text, 'mode: half_up')}:")
 

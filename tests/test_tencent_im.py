@@ -396,7 +396,9 @@ def test_catalog_looks_up_the_usage_tariff_id():
     assert price(catalog, usage("pro", usage={"dau": 1, "groups": 1})).total == Decimal("449.99")
     document = usage("pro", usage={"dau": 1, "groups": 1})
     document["tariff"] = "tencent-imm"
-    assert refusal(catalog, document) == ["tariff: error: unknown tariff 'tencent-imm' (tariffs: tencent-im) [tariff]\nhint: did you mean 'tencent-im'?"]
+    assert refusal(catalog, document) == [
+        "tariff: error: unknown tariff 'tencent-imm' (tariffs: tencent-im) [tariff]\nhint: did you mean 'tencent-im'?"
+    ]
 
 
 # -- the invoice ------------------------------------------------------------------------------------------

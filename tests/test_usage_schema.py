@@ -19,9 +19,21 @@ from engine.resources import schema
 VALID = [
     {"tariff": "tencent-im", "account": "1", "period": "2026-11", "edition": "trial"},
     {"account": 5, "period": "2026-11", "edition": "pro", "usage": {"dau": 1, "groups": [1, 2]}},
-    {"account": "x", "period": "2026-12", "edition": "flagship", "usage": {"dau": 0, "groups": 0}, "addons": {"message_retention_days": 90}},
+    {
+        "account": "x",
+        "period": "2026-12",
+        "edition": "flagship",
+        "usage": {"dau": 0, "groups": 0},
+        "addons": {"message_retention_days": 90},
+    },
     {"account": "x", "period": "2026-11", "edition": "pro", "usage": {"dau": 1, "groups": 1}, "addons": {"unlimited_avchatroom": True}},
-    {"account": "x", "period": "2026-11", "edition": "pro", "usage": {"dau": 1, "groups": 1}, "addons": {"audio_video_call": {"activated_on": "2026-11-01"}}},
+    {
+        "account": "x",
+        "period": "2026-11",
+        "edition": "pro",
+        "usage": {"dau": 1, "groups": 1},
+        "addons": {"audio_video_call": {"activated_on": "2026-11-01"}},
+    },
     {"account": "x", "period": "2026-11", "edition": "pro", "usage": {"dau": 1, "groups": 1}, "addons": {"group_join_limit": False}},
 ]
 
@@ -36,7 +48,13 @@ INVALID = [
     {"account": "1", "period": "2026-11", "edition": "trial", "usage": {"dau": "many"}},
     {"account": "1", "period": "2026-11", "edition": "trial", "usage": {"dau": []}},
     {"account": "1", "period": "2026-11", "edition": "trial", "usage": {"dau": [True]}},
-    {"account": "1", "period": "2026-11", "edition": "pro", "usage": {"dau": 1, "groups": 1}, "addons": {"audio_video_call": {"activated_on": "x", "more": 1}}},
+    {
+        "account": "1",
+        "period": "2026-11",
+        "edition": "pro",
+        "usage": {"dau": 1, "groups": 1},
+        "addons": {"audio_video_call": {"activated_on": "x", "more": 1}},
+    },
     {"account": "1", "period": "2026-11", "edition": "trial", "usage": [1]},
     [],
 ]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, TARIFFS
+from tariff_text import line_of
 
 from engine.cli import main
 
@@ -148,11 +149,13 @@ def test_without_exit_code_a_change_is_still_success(capsys):
 def test_an_invalid_new_version_is_an_error_with_its_location(tmp_path, capsys):
     broken = tmp_path / "tencent-im" / "2022-01-01.yaml"
     broken.parent.mkdir()
-    broken.write_text(Path(IM).read_text().replace("    block_size: 10000\n", "    block_size: -10000\n"))
+    text = Path(IM).read_text().replace("    block_size: 10000\n", "    block_size: -10000\n")
+    broken.write_text(text)
     code, out, err = run(capsys, IM, str(broken))
     assert (code, out) == (2, "")
+    line = line_of(text, "block_size: -10000")
     assert err == (
-        "tencent-im/2022-01-01.yaml:109:17: error: charges.dau_overage.block_size: -10000 is not greater than 0 [schema]\n"
+        f"tencent-im/2022-01-01.yaml:{line}:17: error: charges.dau_overage.block_size: -10000 is not greater than 0 [schema]\n"
         "hint: Units in one billed block\n"
     )
 
@@ -189,9 +192,10 @@ def test_a_git_revision_pair_without_a_checkout(repo, capsys):
     git(repo, "checkout", "-q", "main")  # the working tree no longer holds the branch's file
     code, out, err = run(capsys, "main:tariffs/tencent-im/2022-01-01.yaml", "raise-pro:tariffs/tencent-im/2022-01-01.yaml", "--exit-code")
     assert (code, err) == (1, "")
+    line = line_of(Path(IM).read_text(), "pro: {price: 449.99}")
     assert out == (
         "tencent-im: version 1 (from 2022-01-01) → version 1 (from 2022-01-01)\n"
-        "tencent-im/2022-01-01.yaml:93: pro / plan / price: 449.99 → 499.99 USD per month (+11.1 %)\n"
+        f"tencent-im/2022-01-01.yaml:{line}: pro / plan / price: 449.99 → 499.99 USD per month (+11.1 %)\n"
         "1 pricing change\n"
     )
 

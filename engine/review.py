@@ -50,18 +50,22 @@ def _total(outcome: Outcome) -> str:
 def _impact_summary(impact: Impact) -> str:
     priced = len(impact.priced)
     line = f"impact on {_plural(len(impact.scenarios), 'scenario')}: "
-    if impact.comparable:
+    if not priced:
+        line += "none priced by both versions"
+    elif impact.comparable:
         line += f"{text(impact.old_sum)} → {text(impact.new_sum)} {impact.new_currency} ({signed(impact.delta)}"
         line += f", {_percent(impact.relative)})" if impact.relative is not None else ")"
     else:
         line += f"{text(impact.old_sum)} {impact.old_currency} → {text(impact.new_sum)} {impact.new_currency}"
     if priced < len(impact.scenarios):
-        refused = [s for s in impact.scenarios if s.status != "priced"]
-        counts = {
-            status: sum(1 for s in refused if s.status == status) for status in ("refused by new", "refused by old", "refused by both")
-        }
-        line += " over the " + _plural(priced, "scenario") + " both price; " + ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+        line += f" over the {_plural(priced, 'scenario')} both price" if priced else ""
+        line += "; " + ", ".join(f"{n} {status}" for status, n in _refusal_counts(impact) if n)
     return line
+
+
+def _refusal_counts(impact: Impact) -> list[tuple[str, int]]:
+    statuses = [s.status for s in impact.scenarios]
+    return [(status, statuses.count(status)) for status in ("refused by new", "refused by old", "refused by both")]
 
 
 def _row(s: ScenarioImpact, comparable: bool) -> tuple[str, str, str, str, str]:
@@ -105,6 +109,8 @@ def _table_text(impact: Impact) -> list[str]:
 
 
 def _sum_cells(impact: Impact) -> tuple[str, str, str, str]:
+    if not impact.priced:
+        return "", "", "", ""
     delta = signed(impact.delta) if impact.comparable else ""
     percent = _percent(impact.relative) if impact.comparable else ""
     return text(impact.old_sum), text(impact.new_sum), delta, percent
@@ -182,13 +188,19 @@ def _impact_dict(impact: Impact) -> dict[str, Any]:
             }
             for s in impact.scenarios
         ],
-        "sum": {
-            "scenarios": len(impact.priced),
-            "old": text(impact.old_sum),
-            "new": text(impact.new_sum),
-            "delta": text(impact.delta) if comparable else None,
-            "relative_percent": None if impact.relative is None or not comparable else text(impact.relative),
-        },
+        "sum": _sum_dict(impact),
+    }
+
+
+def _sum_dict(impact: Impact) -> dict[str, Any]:
+    """The sum over the scenarios both versions price; null figures when there are none."""
+    some, comparable = bool(impact.priced), impact.comparable and bool(impact.priced)
+    return {
+        "scenarios": len(impact.priced),
+        "old": text(impact.old_sum) if some else None,
+        "new": text(impact.new_sum) if some else None,
+        "delta": text(impact.delta) if comparable else None,
+        "relative_percent": None if impact.relative is None or not comparable else text(impact.relative),
     }
 
 

@@ -213,3 +213,27 @@ def test_an_unknown_revision_is_an_error(repo, capsys):
         "invalid object name 'nope'. [git]\n"
         "hint: write a revision and a path from the repository's top, e.g. main:tariffs/tencent-im/2022-01-01.yaml\n"
     )
+
+
+def test_no_scenario_priced_by_both_leaves_the_sum_empty(capsys):
+    # Reversed: the proposed version is OLD, so the 2022 tariff (NEW) offers 30 days again.
+    code, out, _ = run(capsys, PROPOSED, IM, "--scenarios", str(Path(SCENARIOS) / "pro-30-day-retention.yaml"), "--format", "json")
+    impact = json.loads(out)["impact"]
+    assert impact["scenarios"][0]["status"] == "refused by old"
+    assert impact["scenarios"][0]["new"] == {"total": "549.98", "refusal": None}
+    assert impact["sum"] == {"scenarios": 0, "old": None, "new": None, "delta": None, "relative_percent": None}
+    assert code == 0
+    text = run(capsys, PROPOSED, IM, "--scenarios", str(Path(SCENARIOS) / "pro-30-day-retention.yaml"))[1]
+    assert "\nimpact on 1 scenario: none priced by both versions; 1 refused by old\n" in text
+
+
+def test_a_currency_change_shows_totals_without_a_delta(tmp_path, capsys):
+    euro = tmp_path / "tencent-im" / "2022-01-01.yaml"
+    euro.parent.mkdir()
+    euro.write_text(Path(IM).read_text().replace("currency: USD", "currency: EUR"))
+    code, out, _ = run(capsys, IM, str(euro), "--scenarios", str(Path(SCENARIOS) / "pro-quiet-month.yaml"), "--format", "json")
+    document = json.loads(out)
+    assert code == 0
+    assert [c["text"] for c in document["changes"]] == ["tariff / currency: USD → EUR"]
+    assert document["impact"]["scenarios"][0]["delta"] is None
+    assert document["impact"]["sum"] == {"scenarios": 1, "old": "449.99", "new": "449.99", "delta": None, "relative_percent": None}

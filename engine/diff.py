@@ -113,23 +113,20 @@ def diff(old: Document, new: Document) -> TariffDiff:
 
 
 def _merge_editions(found: Sequence[tuple[Key, Change]]) -> list[Change]:
-    """One line for one edit: a charge's own parameter changed on every edition it prices."""
-    groups: dict[tuple[Any, ...], list[tuple[str, Change]]] = {}
+    """One line for one edit: a charge's own parameter that changed alike on several editions."""
+    groups: dict[object, list[tuple[str, Change]]] = {}
     for key, change in found:
         edition = key[1] if key[0] == "charge" and change.subject.startswith(f"{key[1]} / ") else ""
-        rest = change.text[len(edition) :] if edition else change.text
-        groups.setdefault((change.kind, change.line, change.role, rest, bool(edition)) if edition else (id(change),), []).append(
-            (edition, change)
-        )
+        # The same wording after the edition, on the same line of NEW, is the same edit.
+        group = (change.kind, change.role, change.line, change.text[len(edition) :]) if edition else id(change)
+        groups.setdefault(group, []).append((edition, change))
     merged = []
     for members in groups.values():
-        first = members[0][1]
-        if len(members) == 1:
-            merged.append(first)
-            continue
-        editions = ", ".join(edition for edition, _ in members)
-        strip = len(members[0][0])
-        merged.append(replace(first, subject=editions + first.subject[strip:], text=editions + first.text[strip:]))
+        edition, first = members[0]
+        if len(members) > 1:
+            names = ", ".join(name for name, _ in members)
+            first = replace(first, subject=names + first.subject[len(edition) :], text=names + first.text[len(edition) :])
+        merged.append(first)
     return merged
 
 

@@ -188,7 +188,7 @@ def _marked_diagnostic(error: MarkedYAMLError, name: str) -> Diagnostic:
         problem = problem.split(" with value")[0]
     elif isinstance(error, NonFiniteNumber):
         rule = "number"
-    if "\t" in problem or "tab" in problem:
+    if "\t" in problem or "'\\t'" in problem or "tab" in problem:
         problem += " (YAML indentation must use spaces, not tabs)"
     return Diagnostic(message=problem or str(error), rule=rule, file=name, line=line, column=column)
 

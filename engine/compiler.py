@@ -33,13 +33,14 @@ class _Compiler:
         self.used_names: set[str] = set()
         self.priced_options: set[str] = set()
         self.scale = int(source.data["rounding"]["scale"])
+        self.edition_name = ""  # the edition whose charge parameters are being compiled
 
     # -- reporting -------------------------------------------------------------
     def error(self, path: list[PathItem], message: str, rule: str, hint: str | None = None, *, key: bool = False) -> None:
         self.diagnostics.append(self.source.diagnostic(path, message, rule, hint=hint, key=key))
 
-    def warning(self, path: list[PathItem], message: str, rule: str, hint: str | None = None) -> None:
-        self.diagnostics.append(self.source.diagnostic(path, message, rule, severity="warning", hint=hint))
+    def warning(self, path: list[PathItem], message: str, rule: str, hint: str | None = None, *, key: bool = False) -> None:
+        self.diagnostics.append(self.source.diagnostic(path, message, rule, severity="warning", hint=hint, key=key))
 
     def source_ref(self, path: list[PathItem]) -> str:
         line, _ = self.source.position(path, key=True)
@@ -149,7 +150,7 @@ class _Compiler:
                     where,
                     f"charges.{charge_id}: edition '{edition}' does not exist (editions: {', '.join(editions)})",
                     "unknown-edition",
-                    did_you_mean(edition, editions),
+                    did_you_mean(edition, editions) or f"declare '{edition}' under editions, or take it off this charge",
                     key=bool(overrides),
                 )
         for edition in names:
@@ -162,6 +163,7 @@ class _Compiler:
                 params_path[key] = [*base, "editions", edition, key]
             self.check_money_scale(params, params_path)
             allowed = self.allowed_names(meters, options, editions[edition])
+            self.edition_name = edition
             built = self.build(charge_id, edition, params, params_path, allowed, options, meters)
             if built is not None:
                 yield edition, built
@@ -260,7 +262,10 @@ class _Compiler:
             column += problem.offset + (1 if quoted else 0)
         message, hint = problem.message, problem.hint
         if problem.message.startswith("unknown name"):
+            if any(d.rule == "unknown-name" and (d.line, d.column) == (line, column) for d in self.diagnostics):
+                return  # the same name, unknown on another edition of the charge too: once is enough
             rule = "unknown-name"
+            message, hint = self.unknown_name_here(problem)
         elif "does not parse" in problem.message:
             rule, hint = "expression-syntax", hint or _SYNTAX_HINT
             reason = problem.message.split(": ", 1)[-1]
@@ -278,6 +283,18 @@ class _Compiler:
                 path=json_path(path),
                 hint=hint,
             )
+        )
+
+    def unknown_name_here(self, problem: ExpressionError) -> tuple[str, str | None]:
+        """An unknown name that is an attribute of other editions gets said so."""
+        name = problem.message.split("'")[1]
+        owners = [edition for edition, spec in self.doc["editions"].items() if name in ((spec or {}).get("attributes") or {})]
+        if not owners:
+            return problem.message, problem.hint
+        here = self.edition_name
+        return (
+            f"unknown name '{name}' on edition {here}: it is an attribute of {', '.join(owners)} only",
+            f"declare it under editions.{here}.attributes too, or take {here} off this charge",
         )
 
     def tiers(self, charge_id: str, specs: list[Mapping[str, Any]], path: list[PathItem]) -> tuple[m.Tier, ...] | None:
@@ -434,10 +451,22 @@ class _Compiler:
     def check_unused(self, meters: Mapping[str, m.Meter], options: Mapping[str, m.Option]) -> None:
         for name in meters:
             if name not in self.used_names:
-                self.warning(["meters", name], f"meters.{name}: meter '{name}' is declared but no charge uses it", "unused-meter")
+                self.warning(
+                    ["meters", name],
+                    f"meters.{name}: meter '{name}' is declared but no charge uses it",
+                    "unused-meter",
+                    "use it in a charge's quantity, included or when, or remove it",
+                    key=True,
+                )
         for name in options:
             if name not in self.priced_options and name not in self.used_names:
-                self.warning(["options", name], f"options.{name}: option '{name}' is declared but no charge prices it", "unused-option")
+                self.warning(
+                    ["options", name],
+                    f"options.{name}: option '{name}' is declared but no charge prices it",
+                    "unused-option",
+                    "price it with an 'option' or 'trial' charge, or remove it",
+                    key=True,
+                )
 
     def check_money_scale(self, params: Mapping[str, Any], paths: Mapping[str, list[PathItem]]) -> None:
         for key in _MONEY_KEYS:

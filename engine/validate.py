@@ -26,12 +26,24 @@ from .source import display_name
 
 
 @dataclass(frozen=True, slots=True)
+class Finding:
+    """A diagnostic and the path on disk of the file it is about."""
+
+    diagnostic: Diagnostic
+    filename: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """What was checked and what was found."""
 
-    files: tuple[tuple[str, str], ...]  # (name in diagnostics, path on disk)
-    diagnostics: tuple[Diagnostic, ...]
+    files: tuple[str, ...]  # paths on disk of the files checked
+    findings: tuple[Finding, ...]
     unusable: tuple[Diagnostic, ...]  # paths that could not be checked at all
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return tuple(finding.diagnostic for finding in self.findings)
 
     @property
     def errors(self) -> int:
@@ -41,19 +53,14 @@ class Report:
     def warnings(self) -> int:
         return sum(1 for d in self.diagnostics if d.severity == "warning")
 
-    def disk_path(self, diagnostic: Diagnostic) -> str | None:
-        """The file on disk a diagnostic is about."""
-        return dict(self.files).get(diagnostic.file or "", diagnostic.file)
-
     def summary(self) -> str:
-        count = len(self.files)
-        found = f"{_plural(self.errors, 'error')}, {_plural(self.warnings, 'warning')}" if self.diagnostics else "no problems"
-        return f"checked {_plural(count, 'file')}: {found}"
+        found = f"{_plural(self.errors, 'error')}, {_plural(self.warnings, 'warning')}" if self.findings else "no problems"
+        return f"checked {_plural(len(self.files), 'file')}: {found}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "files": [{"file": name, "filename": path} for name, path in self.files],
-            "diagnostics": [{**d.to_dict(), "filename": self.disk_path(d)} for d in self.diagnostics],
+            "files": list(self.files),
+            "diagnostics": [{**f.diagnostic.to_dict(), "filename": f.filename} for f in self.findings],
             "unusable": [d.to_dict() for d in self.unusable],
             "errors": self.errors,
             "warnings": self.warnings,
@@ -68,15 +75,15 @@ def validate(paths: Iterable[str | Path]) -> Report:
     collector = _Collector()
     for path in paths:
         collector.add(Path(path))
-    unique = {(d.file, d.line, d.column, d.rule, d.message): d for d in collector.diagnostics}
-    return Report(tuple(collector.files.items()), tuple(unique.values()), tuple(collector.unusable))
+    unique = {(f.filename, f.diagnostic): f for f in collector.findings}
+    return Report(tuple(collector.files), tuple(unique.values()), tuple(collector.unusable))
 
 
 class _Collector:
     def __init__(self) -> None:
-        self.files: dict[str, str] = {}
+        self.files: list[str] = []
         self.seen: set[Path] = set()
-        self.diagnostics: list[Diagnostic] = []
+        self.findings: list[Finding] = []
         self.unusable: list[Diagnostic] = []
 
     def add(self, path: Path) -> None:
@@ -108,26 +115,34 @@ class _Collector:
         self.seen.add(resolved)
         return True
 
+    def record(self, diagnostics: Iterable[Diagnostic], names: dict[str, str]) -> None:
+        """Keep diagnostics with the disk path of their file (names are unique within one tariff directory)."""
+        self.findings += [Finding(d, names.get(d.file or "", d.file)) for d in diagnostics]
+
     def add_directory(self, directory: Path) -> None:
         if not self.first_time(directory):
             return
+        names: dict[str, str] = {}
+        stray: list[Diagnostic] = []
         for path in sorted(directory.iterdir()):
             if path.is_file() and catalog.is_version_file(path):
                 self.seen.add(path.resolve())
-                self.files[display_name(path)] = str(path)
+                names[display_name(path)] = str(path)
             elif path.is_file() and path.suffix in (".yaml", ".yml") and not is_scenarios_file(path):
-                self.diagnostics.append(_stray(path))
-        self.diagnostics += _tariff_problems(directory)
+                names[display_name(path)] = str(path)
+                stray.append(_stray(path))
+        self.files += [name for name in names.values() if catalog.is_version_file(Path(name))]
+        self.record([*stray, *_tariff_problems(directory)], names)
 
     def add_file(self, path: Path) -> None:
         if self.first_time(path):
-            self.files[display_name(path)] = str(path)
-            self.diagnostics += _tariff_problems(path)
+            self.files.append(str(path))
+            self.record(_tariff_problems(path), {display_name(path): str(path)})
 
     def add_scenarios(self, path: Path) -> None:
         if self.first_time(path):
-            self.files[scenario_name(path)] = str(path)
-            self.diagnostics += check_scenarios_file(path)
+            self.files.append(str(path))
+            self.record(check_scenarios_file(path), {scenario_name(path): str(path)})
 
 
 def _tariff_problems(path: Path) -> list[Diagnostic]:

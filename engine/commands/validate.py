@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(report.to_json() + "\n")
     elif args.format == "github":
-        for diagnostic in report.diagnostics:
-            sys.stdout.write(github_annotation(diagnostic, report.disk_path(diagnostic)) + "\n")
+        for finding in report.findings:
+            sys.stdout.write(github_annotation(finding.diagnostic, finding.filename) + "\n")
         sys.stdout.write(report.summary() + "\n")
     else:
         for diagnostic in report.diagnostics:

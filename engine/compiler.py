@@ -34,6 +34,7 @@ class _Compiler:
         self.priced_options: set[str] = set()
         self.scale = int(source.data["rounding"]["scale"])
         self.edition_name = ""  # the edition whose charge parameters are being compiled
+        self.names_unknown = False  # an expression was rejected: "unused" cannot be told
 
     # -- reporting -------------------------------------------------------------
     def error(self, path: list[PathItem], message: str, rule: str, hint: str | None = None, *, key: bool = False) -> None:
@@ -178,6 +179,8 @@ class _Compiler:
         options: Mapping[str, m.Option],
         meters: Mapping[str, m.Meter],
     ) -> m.Charge | None:
+        if "option" in params:
+            self.priced_options.add(str(params["option"]))  # named by a charge: not unused, even if the charge fails
         required = {
             "flat": ("price",),
             "per_unit": ("quantity", "unit_price"),
@@ -250,6 +253,7 @@ class _Compiler:
             compiled = compile_expression(str(value), allowed)
         except ExpressionError as problem:
             self.expression_error(paths[key], str(value), problem)
+            self.names_unknown = True  # the names of a rejected expression are not all known
             return None
         self.used_names |= compiled.names
         return compiled
@@ -450,7 +454,7 @@ class _Compiler:
 
     def check_unused(self, meters: Mapping[str, m.Meter], options: Mapping[str, m.Option]) -> None:
         for name in meters:
-            if name not in self.used_names:
+            if name not in self.used_names and not self.names_unknown:
                 self.warning(
                     ["meters", name],
                     f"meters.{name}: meter '{name}' is declared but no charge uses it",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -269,3 +270,9 @@ def test_tariff_explain_json_and_a_refusal(tmp_path: Path, capsys):
         "",
         "addons.message_retention_days: error: 45 is not offered on pro (offered: 30, 90, 180, 360) [option]\n",
     )
+
+
+def test_the_example_in_the_docs_is_the_real_output(capsys):
+    assert main(["explain", str(ROOT / "examples" / "pro-usage.yaml")]) == 0
+    [documented] = re.findall(r"```text\n(.*?)```", (ROOT / "docs" / "explain.md").read_text(), re.DOTALL)
+    assert documented == capsys.readouterr().out

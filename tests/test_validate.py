@@ -256,3 +256,15 @@ def test_validate_reads_a_file_given_twice_once(capsys):
     path = str(BROKEN / "tier-gap.yaml")
     code, out, _ = run(capsys, path, path)
     assert (code, out.count("[tier-gap]"), out.splitlines()[-1]) == (1, 1, "checked 1 file: 1 error, 0 warnings")
+
+
+def test_a_yaml_indentation_mistake_gets_a_hint(tmp_path, capsys):
+    text = (FIXTURES / "demo" / "2024-01-01.yaml").read_text().replace("  seats:\n    model: blocks", "  seats:\n   model: blocks")
+    (tmp_path / "indent.yaml").write_text(text)
+    assert run(capsys, str(tmp_path / "indent.yaml")) == (
+        1,
+        f"{tmp_path.name}/indent.yaml:37:13: error: mapping values are not allowed here [yaml-syntax]\n"
+        "hint: check this line's indentation against the lines above, or quote a value that holds ': '\n"
+        "checked 1 file: 1 error, 0 warnings\n",
+        "",
+    )

@@ -130,7 +130,7 @@ def explain(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -
     by_id = {line.id: line for line in invoice.lines}
     with decimal.localcontext(PRICING_CONTEXT):
         lines = tuple(context.line(charge, by_id[charge.id]) for charge in context.plan.charges if charge.id in by_id)
-        no_lines = tuple(context.no_line(charge) for charge in _all_charges(version) if charge.id not in by_id)
+        no_lines = tuple(context.no_line(charge) for charge in _all_charges(version, context.plan) if charge.id not in by_id)
     return Explanation(
         invoice=invoice,
         version=f"{version.file} (version {version.version}), in force on {envelope.period.first}",
@@ -142,10 +142,10 @@ def explain(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -
     )
 
 
-def _all_charges(version: m.TariffVersion) -> list[m.Charge]:
-    """Every charge of the version once (the first edition's compiled form), in tariff order."""
+def _all_charges(version: m.TariffVersion, plan_first: m.EditionPlan) -> list[m.Charge]:
+    """Every charge of the version once, in tariff order; as compiled for `plan_first`'s edition when it has it."""
     found: dict[str, m.Charge] = {}
-    for plan in version.plans.values():
+    for plan in (plan_first, *version.plans.values()):
         for charge in plan.charges:
             found.setdefault(charge.id, charge)
     return sorted(found.values(), key=lambda charge: _line_number(charge.source))

@@ -188,9 +188,16 @@ def _marked_diagnostic(error: MarkedYAMLError, name: str) -> Diagnostic:
         problem = problem.split(" with value")[0]
     elif isinstance(error, NonFiniteNumber):
         rule = "number"
-    if "\t" in problem or "tab" in problem:
+    if "\t" in problem or "'\\t'" in problem or "tab" in problem:
         problem += " (YAML indentation must use spaces, not tabs)"
-    return Diagnostic(message=problem or str(error), rule=rule, file=name, line=line, column=column)
+    return Diagnostic(message=problem or str(error), rule=rule, file=name, line=line, column=column, hint=_YAML_HINTS.get(problem))
+
+
+_YAML_HINTS = {
+    "mapping values are not allowed here": "check this line's indentation against the lines above, or quote a value that holds ': '",
+    "could not find expected ':'": "a key needs ': ' after it; or this line is indented differently from its neighbours",
+    "expected <block end>, but found '<block mapping start>'": "this line is indented more or less than the keys around it",
+}
 
 
 def load_source(path: Path, name: str | None = None) -> tuple[Source | None, list[Diagnostic]]:

@@ -73,6 +73,8 @@ def test_semantic_errors_each_at_their_line_and_column(tmp_path):
         ("    option: group_join_limit", "    option: group_joins"),
     )
     assert messages(path) == [
+        f"tencent-im/2022-01-01.yaml:{line_of(text, '  group_join_limit:')}:3: warning: options.group_join_limit: option 'group_join_limit' "
+        "is declared but no charge prices it [unused-option]\nhint: price it with an 'option' or 'trial' charge, or remove it",
         f"tencent-im/2022-01-01.yaml:{line_of(text, 'flagshp')}:21: error: charges.dau_overage: edition 'flagshp' does not exist "
         "(editions: trial, pro, flagship) [unknown-edition]\nhint: did you mean 'flagship'?",
         f"tencent-im/2022-01-01.yaml:{line_of(text, 'max(0, group)')}:22: error: charges.group_overage.quantity: unknown name 'group' "
@@ -88,7 +90,8 @@ def test_expression_syntax_error_points_at_the_fault(tmp_path):
     path, text = broken(tmp_path, ("    quantity: dau", '    quantity: "ceil(dau / 2"'))
     assert messages(path) == [
         f"tencent-im/2022-01-01.yaml:{line_of(text, 'ceil(dau / 2')}:20: error: charges.dau_overage.quantity: "
-        "expression does not parse: '(' was never closed [expression-syntax]"
+        "'ceil(dau / 2' does not parse: '(' was never closed [expression-syntax]\n"
+        "hint: an expression is one formula, such as ceil(max(0, dau - 10000) / 10000); check its brackets and operators"
     ]
 
 
@@ -117,7 +120,8 @@ def test_option_table_duplicates_and_tiers_out_of_order(tmp_path):
     )
     assert messages(path) == [
         f"tencent-im/2022-01-01.yaml:{line_of(text, '{value: 30, price: 179.99}')}:21: error: "
-        "charges.message_retention.table[1]: option 30 is listed twice [option-table]"
+        "charges.message_retention.editions.pro.table[1].value: 30 is offered twice "
+        "(first at charges.message_retention.editions.pro.table[0]) [option-table]\nhint: offer each value once, with one price"
     ]
 
 
@@ -142,5 +146,6 @@ def test_warnings_do_not_stop_loading(tmp_path):
     tariff = engine.load_tariff(path)
     assert [str(w) for w in tariff.versions[0].warnings] == [
         f"tencent-im/2022-01-01.yaml:{line_of(text, '449.995')}:20: warning: charges.plan.editions.pro.price: "
-        "449.995 has more decimals than the rounding scale (2) [money-scale]"
+        "449.995 has 3 decimals, more than the rounding scale of 2 [money-scale]\n"
+        "hint: amounts are rounded to 2 decimals; write the price as the price list does"
     ]

@@ -100,6 +100,9 @@ def test_a_second_version_on_the_same_date_is_refused_by_its_name(tmp_path, caps
         "im-history/2025-08-01.yaml:6:17: error: file 2025-08-01.yaml holds effective_from 2025-07-01; "
         "a version file is named by its date [version-name]\n"
         "hint: rename the file to 2025-07-01.yaml, or correct effective_from\n"
+        "im-history/2025-08-01.yaml:6:17: error: two versions take effect on 2025-07-01: "
+        "im-history/2025-07-01.yaml and im-history/2025-08-01.yaml [version-duplicate]\n"
+        "hint: each version takes effect on its own date; a price change is a new file with a later effective_from\n"
     )
 
 

@@ -200,10 +200,10 @@ class _Compiler:
         }
         model = params["model"]
         if model == "flat":
-            return m.FlatCharge(**common, price=params["price"])
+            return m.FlatCharge(**common, price=Decimal(params["price"]))
         if model == "per_unit":
             quantity = self.expression(params, paths, "quantity", allowed)
-            return None if quantity is None else m.PerUnitCharge(**common, quantity=quantity, unit_price=params["unit_price"])
+            return None if quantity is None else m.PerUnitCharge(**common, quantity=quantity, unit_price=Decimal(params["unit_price"]))
         if model == "blocks":
             quantity = self.expression(params, paths, "quantity", allowed)
             included = self.expression(params, paths, "included", allowed) or constant(Decimal(0))
@@ -215,7 +215,7 @@ class _Compiler:
                 included=included,
                 block_size=Decimal(params["block_size"]),
                 round_up=params.get("round", "up") == "up",
-                price=params["price"],
+                price=Decimal(params["price"]),
             )
         if model == "tiered":
             quantity = self.expression(params, paths, "quantity", allowed)
@@ -229,7 +229,7 @@ class _Compiler:
         if model == "option":
             prices = self.option_table(charge_id, option, params["table"], paths["table"])
             return None if prices is None else m.OptionCharge(**common, option=option, prices=MappingProxyType(prices))
-        return m.TrialCharge(**common, option=option, free_days=int(params["free_days"]), price_after=params.get("price_after"))
+        return m.TrialCharge(**common, option=option, free_days=int(params["free_days"]), price_after=_money(params.get("price_after")))
 
     def allowed_names(self, meters: Mapping[str, m.Meter], options: Mapping[str, m.Option], edition: m.Edition) -> frozenset[str]:
         return frozenset(meters) | frozenset(options) | frozenset(edition.attributes)
@@ -298,10 +298,10 @@ class _Compiler:
                 m.Tier(
                     lower=lower,
                     up_to=None if up_to is None else Decimal(up_to),
-                    flat_fee=spec.get("flat_fee", Decimal(0)),
-                    unit_price=spec.get("unit_price", Decimal(0)),
+                    flat_fee=Decimal(spec.get("flat_fee", 0)),
+                    unit_price=Decimal(spec.get("unit_price", 0)),
                     extra_block_size=Decimal(extra["size"]) if extra else None,
-                    extra_block_price=extra.get("price", Decimal(0)),
+                    extra_block_price=Decimal(extra.get("price", 0)),
                 )
             )
             lower = Decimal(up_to) if up_to is not None else lower
@@ -368,7 +368,7 @@ class _Compiler:
             elif _choice_key(value) in prices:
                 self.error(where, f"charges.{charge_id}.table[{index}]: option {value} is listed twice", "option-table")
                 ok = False
-            prices[_choice_key(value)] = row["price"]
+            prices[_choice_key(value)] = Decimal(row["price"])
         return prices if ok else None
 
     def plan(self, edition: m.Edition, charges: list[m.Charge], meters: Mapping[str, m.Meter]) -> m.EditionPlan:
@@ -406,6 +406,11 @@ class _Compiler:
                     f"{'.'.join(str(p) for p in paths[key])}: {value} has more decimals than the rounding scale ({rounding.scale})",
                     "money-scale",
                 )
+
+
+def _money(value: Any) -> Decimal | None:
+    """Prices written as whole numbers (`price: 49`) are ints in YAML: money is Decimal."""
+    return None if value is None else Decimal(value)
 
 
 def _choice_key(value: Any) -> m.ChoiceValue:

@@ -122,6 +122,8 @@ def compile_expression(text: str, allowed: frozenset[str] | set[str]) -> Express
         raise ExpressionError("expression is empty")
     if len(stripped) > MAX_LENGTH:
         raise ExpressionError(f"expression is {len(stripped)} characters long, over the limit of {MAX_LENGTH}")
+    if "\x00" in stripped:  # Python refuses NUL in source, as ValueError or SyntaxError depending on the version
+        raise ExpressionError("expression does not parse: it contains a NUL character", lead + stripped.index("\x00"))
     tree = _parse(stripped, lead)
     checker = _Checker(stripped, frozenset(allowed), lead)
     checker.visit_root(tree)
@@ -141,8 +143,6 @@ def _parse(text: str, lead: int) -> ast.expr:
     except SyntaxError as error:
         offset = (error.offset or 1) - 1 + lead
         raise ExpressionError(f"expression does not parse: {error.msg}", offset) from None
-    except ValueError:  # a NUL character: Python refuses the source before parsing
-        raise ExpressionError("expression does not parse: it contains a NUL character", lead) from None
     except (RecursionError, MemoryError):
         raise ExpressionError(f"expression is nested deeper than {MAX_DEPTH} levels", lead) from None
     except Warning:
@@ -261,7 +261,8 @@ class _Checker:
             if digits > MAX_LITERAL_DIGITS or abs(number.adjusted()) > MAX_LITERAL_DIGITS:
                 shown = ast.get_source_segment(self.text, node) or str(number)
                 limits = f"at most {MAX_LITERAL_DIGITS} digits, below 1e{MAX_LITERAL_DIGITS + 1}"
-                raise self.fail(node, f"number literal {shown[:50]} is out of range ({limits})")
+                shown = shown if len(shown) <= 50 else shown[:47] + "..."
+                raise self.fail(node, f"number literal {shown} is out of range ({limits})")
             return
         raise self.fail(node, f"literal {value!r} is not allowed")
 

@@ -96,4 +96,4 @@ def describe_signal(error: ArithmeticError) -> str:
         return f"the exact result needs more than {PRICING_CONTEXT.prec} significant digits; it is refused rather than rounded"
     if decimal.DivisionImpossible in conditions:
         return f"the whole-number quotient needs more than {PRICING_CONTEXT.prec} digits"
-    return "the operation has no defined result (such as 0 ** 0 or x % 0)"
+    return f"the result is undefined (such as 0 ** 0 or x % 0) or needs more than {PRICING_CONTEXT.prec} digits"

@@ -24,6 +24,7 @@ from .money import PRICING_CONTEXT
 ENVELOPE_KEYS = ("tariff", "account", "period", "edition", "usage", "addons")
 MAX_ACCOUNT_LENGTH = 128
 MAX_NAME_LENGTH = 100  # a tariff id or an edition name
+MAX_REPORTED_KEYS = 20  # unknown keys reported one by one; the rest are counted
 _PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})")  # fullmatch: no trailing newline, ASCII digits only
 LAST_YEAR = 9000  # later dates would overflow Python's dates when a trial or settlement runs on
 
@@ -84,16 +85,7 @@ def read_envelope(document: Any) -> Envelope:
     if not isinstance(document, Mapping):
         raise UsageError([_problem("", f"a usage document must be a mapping, got {_kind(document)}", "usage-type")])
     problems: list[Diagnostic] = []
-    for key in document:
-        if key not in ENVELOPE_KEYS:
-            problems.append(
-                _problem(
-                    _name(key),
-                    f"unknown key '{_name(key)}' (allowed: {', '.join(ENVELOPE_KEYS)})",
-                    "usage-key",
-                    did_you_mean(_name(key), ENVELOPE_KEYS),
-                )
-            )
+    problems += _unknown_keys(document, ENVELOPE_KEYS, "", "key", "usage-key", "allowed")
     tariff = document.get("tariff")
     if tariff is not None and not (isinstance(tariff, str) and len(tariff) <= MAX_NAME_LENGTH):
         problems.append(_problem("tariff", f"expected a tariff id as text, got {_kind(tariff)} {_show(tariff)}".rstrip(), "usage-type"))
@@ -163,16 +155,7 @@ def check_usage(envelope: Envelope, version: m.TariffVersion) -> PricingInput:
     values: dict[str, Any] = dict(plan.edition.attributes)
     details: dict[str, tuple[str, int]] = {}
     usage = document.get("usage") or {}
-    for key in usage:
-        if key not in version.meters:
-            problems.append(
-                _problem(
-                    f"usage.{_name(key)}",
-                    f"unknown meter '{_name(key)}' (meters: {', '.join(version.meters) or 'none'})",
-                    "meter",
-                    did_you_mean(_name(key), version.meters),
-                )
-            )
+    problems += _unknown_keys(usage, version.meters, "usage.", "meter", "meter", "meters")
     for name, meter in version.meters.items():
         path = f"usage.{name}"
         if name not in usage or usage[name] is None:
@@ -262,16 +245,7 @@ def _addons(
     problems: list[Diagnostic],
 ) -> dict[str, dt.date]:
     activations: dict[str, dt.date] = {}
-    for key in addons:
-        if key not in version.options:
-            problems.append(
-                _problem(
-                    f"addons.{_name(key)}",
-                    f"unknown add-on '{_name(key)}' (add-ons: {', '.join(version.options) or 'none'})",
-                    "option",
-                    did_you_mean(_name(key), version.options),
-                )
-            )
+    problems += _unknown_keys(addons, version.options, "addons.", "add-on", "option", "add-ons")
     for name, option in version.options.items():
         values[name] = False if option.type == "switch" else None
         raw = addons.get(name)
@@ -333,6 +307,24 @@ def _chosen(option: m.Option, raw: Any, path: str, problems: list[Diagnostic]) -
         return None
     problems.append(_problem(path, f"{option.name} takes {{activated_on: DATE}} (or false when not bought), got {_kind(raw)}", "option"))
     return None
+
+
+def _unknown_keys(mapping: Mapping[Any, Any], known: Any, prefix: str, what: str, rule: str, listing: str) -> list[Diagnostic]:
+    """One diagnostic per unknown key, the first MAX_REPORTED_KEYS of them, then a count of the rest."""
+    unknown = [key for key in mapping if key not in known]
+    found = [
+        _problem(
+            prefix + _name(key),
+            f"unknown {what} '{_name(key)}' ({listing}: {', '.join(known) or 'none'})",
+            rule,
+            did_you_mean(_name(key), known),
+        )
+        for key in unknown[:MAX_REPORTED_KEYS]
+    ]
+    if len(unknown) > MAX_REPORTED_KEYS:
+        more = len(unknown) - MAX_REPORTED_KEYS
+        found.append(_problem(prefix.rstrip(".") or "(document)", f"and {more} more unknown {what}s, not listed", rule))
+    return found
 
 
 def _name(key: Any) -> str:

@@ -31,6 +31,7 @@ from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.reader import ReaderError
 
 from .errors import Diagnostic
 
@@ -184,8 +185,8 @@ def json_path(path: Sequence[PathItem]) -> str:
 
 
 def locate(data: Any, path: Sequence[PathItem], *, key: bool = False) -> tuple[int | None, int | None]:
-    """Walk `path` through ruamel containers; the deepest mark found wins."""
-    best: tuple[int | None, int | None] = (None, None)
+    """Walk `path` through ruamel containers; the deepest mark found wins (1:1, the document, at worst)."""
+    best: tuple[int | None, int | None] = (1, 1)
     if isinstance(data, CommentedMap | CommentedSeq) and data.lc.line is not None:
         best = (data.lc.line + 1, data.lc.col + 1)
     node = data
@@ -250,6 +251,11 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, list[Diagnostic]]:
         return _yaml().load(text), []
     except MarkedYAMLError as error:
         return None, [_marked_diagnostic(error, name)]
+    except ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        message = f"character U+{error.character:04X} is not allowed in YAML ({error.reason})"
+        return None, [Diagnostic(message=message, rule="encoding", file=name, line=line, column=column)]
     except YAMLError as error:
         return None, [Diagnostic(message=str(error).strip(), rule="yaml-syntax", file=name)]
     except RecursionError:

@@ -22,6 +22,7 @@ from .errors import Diagnostic, UsageError, did_you_mean
 from .money import PRICING_CONTEXT
 
 ENVELOPE_KEYS = ("tariff", "account", "period", "edition", "usage", "addons")
+_ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS)
 MAX_ACCOUNT_LENGTH = 128
 MAX_NAME_LENGTH = 100  # a tariff id or an edition name
 MAX_REPORTED_KEYS = 20  # unknown keys reported one by one; the rest are counted
@@ -85,7 +86,8 @@ def read_envelope(document: Any) -> Envelope:
     if not isinstance(document, Mapping):
         raise UsageError([_problem("", f"a usage document must be a mapping, got {_kind(document)}", "usage-type")])
     problems: list[Diagnostic] = []
-    problems += _unknown_keys(document, ENVELOPE_KEYS, "", "key", "usage-key", "allowed")
+    if not document.keys() <= _ENVELOPE_KEY_SET:
+        problems += _unknown_keys(document, ENVELOPE_KEYS, "", "key", "usage-key", "allowed")
     tariff = document.get("tariff")
     if tariff is not None and not (isinstance(tariff, str) and len(tariff) <= MAX_NAME_LENGTH):
         problems.append(_problem("tariff", f"expected a tariff id as text, got {_kind(tariff)} {_show(tariff)}".rstrip(), "usage-type"))
@@ -155,7 +157,8 @@ def check_usage(envelope: Envelope, version: m.TariffVersion) -> PricingInput:
     values: dict[str, Any] = dict(plan.edition.attributes)
     details: dict[str, tuple[str, int]] = {}
     usage = document.get("usage") or {}
-    problems += _unknown_keys(usage, version.meters, "usage.", "meter", "meter", "meters")
+    if not usage.keys() <= version.meters.keys():
+        problems += _unknown_keys(usage, version.meters, "usage.", "meter", "meter", "meters")
     for name, meter in version.meters.items():
         path = f"usage.{name}"
         if name not in usage or usage[name] is None:
@@ -245,7 +248,8 @@ def _addons(
     problems: list[Diagnostic],
 ) -> dict[str, dt.date]:
     activations: dict[str, dt.date] = {}
-    problems += _unknown_keys(addons, version.options, "addons.", "add-on", "option", "add-ons")
+    if not addons.keys() <= version.options.keys():
+        problems += _unknown_keys(addons, version.options, "addons.", "add-on", "option", "add-ons")
     for name, option in version.options.items():
         values[name] = False if option.type == "switch" else None
         raw = addons.get(name)

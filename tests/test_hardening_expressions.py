@@ -3,8 +3,8 @@ no accepted expression can run long (bounded by construction, not by a clock).""
 
 from __future__ import annotations
 
-import dis
 import decimal
+import dis
 from decimal import Decimal
 from typing import Any
 

@@ -92,7 +92,7 @@ def test_a_yaml_1_2_directive_is_accepted(tmp_path: Path) -> None:
 
 
 def test_deep_nesting_is_refused_before_python_recursion(tmp_path: Path) -> None:
-    assert diagnostics_of(tmp_path, 'version: "1"', 'version: ' + "[" * 5000 + "]" * 5000) == [
+    assert diagnostics_of(tmp_path, 'version: "1"', "version: " + "[" * 5000 + "]" * 5000) == [
         f"{FILE}:7:41: error: document is nested deeper than 32 levels [yaml-syntax]"
     ]
 
@@ -101,7 +101,9 @@ def test_a_document_over_the_node_bound_is_refused() -> None:
     # the root mapping and its key are the first two values, so the list's 19,998th item is one too many
     data, found = parse_yaml(("x: [" + "0, " * MAX_NODES + "0]\n").encode(), "many.yaml")
     assert data is None
-    assert [str(d) for d in found] == [f"many.yaml:1:{5 + 3 * (MAX_NODES - 3)}: error: document has more than {MAX_NODES} values [yaml-syntax]"]
+    assert [str(d) for d in found] == [
+        f"many.yaml:1:{5 + 3 * (MAX_NODES - 3)}: error: document has more than {MAX_NODES} values [yaml-syntax]"
+    ]
 
 
 def test_a_file_over_the_size_bound_is_refused_without_reading_it_all(tmp_path: Path) -> None:
@@ -155,26 +157,53 @@ PLAIN = "(write digits with an optional sign and decimal point; quote it if it i
     ("old", "new", "expected"),
     [
         # numbers two YAML versions read differently are refused where they are written
-        ("block_size: 10000\n    round: up\n    price: 449.99\n    editions: [pro, flagship]\n\n  # Same",
-         "block_size: 0o17\n    round: up\n    price: 449.99\n    editions: [pro, flagship]\n\n  # Same",
-         f"{FILE}:109:17: error: 0o17 is not a plain decimal number: YAML 1.1 and 1.2 tools read it differently {PLAIN} [number]"),
-        ("    maximum: 1000000000000\n\n", "    maximum: 1_000_000\n\n",
-         f"{FILE}:61:14: error: 1_000_000 is not a plain decimal number: YAML 1.1 and 1.2 tools read it differently {PLAIN} [number]"),
-        ("{value: 2000, price: 239.99}", "{value: 03720, price: 239.99}",
-         f"{FILE}:145:21: error: 03720 is not a plain decimal number: YAML 1.1 and 1.2 tools read it differently {PLAIN} [number]"),
-        ("pro: {price: 449.99}", "pro: {price: 4.4999e2}",
-         f"{FILE}:93:20: error: 4.4999e2 is not a plain decimal number: YAML 1.1 and 1.2 tools read it differently {PLAIN} [number]"),
+        (
+            "block_size: 10000\n    round: up\n    price: 449.99\n    editions: [pro, flagship]\n\n  # Same",
+            "block_size: 0o17\n    round: up\n    price: 449.99\n    editions: [pro, flagship]\n\n  # Same",
+            f"{FILE}:109:17: error: 0o17 is not a plain decimal number: YAML 1.1 and 1.2 tools read it differently {PLAIN} [number]",
+        ),
+        (
+            "    maximum: 1000000000000\n\n",
+            "    maximum: 1_000_000\n\n",
+            f"{FILE}:61:14: error: 1_000_000 is not a plain decimal number: YAML 1.1 and 1.2 tools read it differently {PLAIN} [number]",
+        ),
+        (
+            "{value: 2000, price: 239.99}",
+            "{value: 03720, price: 239.99}",
+            f"{FILE}:145:21: error: 03720 is not a plain decimal number: YAML 1.1 and 1.2 tools read it differently {PLAIN} [number]",
+        ),
+        (
+            "pro: {price: 449.99}",
+            "pro: {price: 4.4999e2}",
+            f"{FILE}:93:20: error: 4.4999e2 is not a plain decimal number: YAML 1.1 and 1.2 tools read it differently {PLAIN} [number]",
+        ),
         ("pro: {price: 449.99}", "pro: {price: .inf}", f"{FILE}:93:20: error: .inf is not a finite number [number]"),
         ("pro: {price: 449.99}", "pro: {price: .NaN}", f"{FILE}:93:20: error: .NaN is not a finite number [number]"),
         # YAML 1.1 booleans are text in YAML 1.2: the schema or the compiler says what was expected
-        ("pro: {price: 449.99}", "pro: {price: no}",
-         f"{FILE}:93:20: error: charges.plan.editions.pro.price: expected a number, got text 'no' [schema]\nhint: Fixed price for the whole billing period"),
-        ("{value: true, price: 449.99}", "{value: on, price: 449.99}",
-         f"{FILE}:136:21: error: charges.unlimited_avchatroom.table[0]: a switch is bought with true; 'on' cannot be chosen [option-table]"),
-        ("currency: USD", "currency: NO",
-         f"{FILE}:12:11: error: currency: 'NO' does not have the expected form [schema]\nhint: ISO 4217 code of every price in this file"),
-        ('version: "1"', "version: 1.10",
-         f"{FILE}:7:10: error: version: expected text, got number 1.10 [schema]\nhint: Version label shown on every invoice priced by this file"),
+        (
+            "pro: {price: 449.99}",
+            "pro: {price: no}",
+            f"{FILE}:93:20: error: charges.plan.editions.pro.price: expected a number, got text 'no' [schema]\n"
+            "hint: Fixed price for the whole billing period",
+        ),
+        (
+            "{value: true, price: 449.99}",
+            "{value: on, price: 449.99}",
+            f"{FILE}:136:21: error: charges.unlimited_avchatroom.table[0]: "
+            "a switch is bought with true; 'on' cannot be chosen [option-table]",
+        ),
+        (
+            "currency: USD",
+            "currency: NO",
+            f"{FILE}:12:11: error: currency: 'NO' does not have the expected form [schema]\n"
+            "hint: ISO 4217 code of every price in this file",
+        ),
+        (
+            'version: "1"',
+            "version: 1.10",
+            f"{FILE}:7:10: error: version: expected text, got number 1.10 [schema]\n"
+            "hint: Version label shown on every invoice priced by this file",
+        ),
     ],
     ids=["octal", "underscores", "leading-zero", "exponent", "inf", "nan", "no-as-number", "on-as-true", "NO-currency", "version-1.10"],
 )

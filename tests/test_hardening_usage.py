@@ -24,6 +24,7 @@ from engine.source import MAX_DOCUMENT_BYTES
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RANGE = "a whole number from 0 to 1000000000000"
+MONTH_HINT = "hint: write the month as YYYY-MM, e.g. 2026-11, from 0001-01 to 9000-12"
 
 
 def pro(**usage: Any) -> dict[str, Any]:
@@ -39,7 +40,11 @@ def refusal(tariff: engine.Tariff, document: Any) -> list[str]:
 CASES: list[tuple[str, Any, list[str]]] = [
     ("true as a count", pro(dau=True), [f"usage.dau: error: expected {RANGE}, got a boolean true [meter-type]"]),
     ("false in a series", pro(groups=[1, False]), [f"usage.groups[1]: error: expected {RANGE}, got a boolean false [meter-type]"]),
-    ("a fraction as a count", pro(dau=Decimal("1.0")), [f"usage.dau: error: expected {RANGE}, got 1.0 [meter-type]\nhint: dau counts whole users"]),
+    (
+        "a fraction as a count",
+        pro(dau=Decimal("1.0")),
+        [f"usage.dau: error: expected {RANGE}, got 1.0 [meter-type]\nhint: dau counts whole users"],
+    ),
     (
         "a binary float",
         pro(dau=1.5),
@@ -53,11 +58,15 @@ CASES: list[tuple[str, Any, list[str]]] = [
         pro(dau=10**12 + 1),
         ["usage.dau: error: 1000000000001 is out of range: dau takes a whole number from 0 to 1000000000000 [meter-range]"],
     ),
-    ("negative", pro(groups=-1), ["usage.groups: error: -1 is out of range: groups takes a whole number from 0 to 1000000000000 [meter-range]"]),
+    (
+        "negative",
+        pro(groups=-1),
+        ["usage.groups: error: -1 is out of range: groups takes a whole number from 0 to 1000000000000 [meter-range]"],
+    ),
     (
         "thousands of digits",
         pro(dau=10**5000),
-        ["usage.dau: error: (a number of about 5000 digits) is out of range: dau takes a whole number from 0 to 1000000000000 [meter-range]"],
+        [f"usage.dau: error: (a number of about 5000 digits) is out of range: dau takes {RANGE} [meter-range]"],
     ),
     ("NaN", pro(dau=Decimal("NaN")), [f"usage.dau: error: expected {RANGE}, got NaN [meter-type]"]),
     ("signalling NaN", pro(dau=Decimal("sNaN")), [f"usage.dau: error: expected {RANGE}, got sNaN [meter-type]"]),
@@ -106,17 +115,17 @@ CASES: list[tuple[str, Any, list[str]]] = [
     (
         "a period with a newline",
         {**pro(), "period": "2026-11\n"},
-        ["period: error: '2026-11\\n' is not a calendar month [period]\nhint: write the month as YYYY-MM, e.g. 2026-11, from 0001-01 to 9000-12"],
+        ["period: error: '2026-11\\n' is not a calendar month [period]\n" + MONTH_HINT],
     ),
     (
         "a period in other digits",
         {**pro(), "period": "٢٠٢٦-١١"},
-        ["period: error: '٢٠٢٦-١١' is not a calendar month [period]\nhint: write the month as YYYY-MM, e.g. 2026-11, from 0001-01 to 9000-12"],
+        ["period: error: '٢٠٢٦-١١' is not a calendar month [period]\n" + MONTH_HINT],
     ),
     (
         "the last representable month",
         {**pro(), "period": "9999-12"},
-        ["period: error: '9999-12' is not a calendar month [period]\nhint: write the month as YYYY-MM, e.g. 2026-11, from 0001-01 to 9000-12"],
+        ["period: error: '9999-12' is not a calendar month [period]\n" + MONTH_HINT],
     ),
     (
         "a date and time as an activation day",
@@ -162,7 +171,12 @@ def test_a_flood_of_unknown_keys_is_counted_not_listed(im: engine.Tariff) -> Non
 # -- documents as bytes: JSON and YAML ------------------------------------------------------
 
 RAW: list[tuple[str, bytes, str, list[str]]] = [
-    ("NaN", b'{"usage": {"dau": NaN}}', "u.json", ["u.json:1:19: error: NaN is not a number: a usage document holds finite numbers only [usage-number]"]),
+    (
+        "NaN",
+        b'{"usage": {"dau": NaN}}',
+        "u.json",
+        ["u.json:1:19: error: NaN is not a number: a usage document holds finite numbers only [usage-number]"],
+    ),
     (
         "Infinity",
         b'{"usage":\n {"dau": -Infinity}}',
@@ -182,7 +196,12 @@ RAW: list[tuple[str, bytes, str, list[str]]] = [
         ["u.json:1:9: error: number of 5002 characters is too long (at most 100) [usage-number]"],
     ),
     ("a JSON nesting bomb", b"[" * 200_000 + b"]" * 200_000, "u.json", ["u.json: error: document is nested too deeply [usage-syntax]"]),
-    ("invalid JSON", b'{"a": 1,}', "u.json", ["u.json:1:9: error: not valid JSON: Expecting property name enclosed in double quotes [usage-syntax]"]),
+    (
+        "invalid JSON",
+        b'{"a": 1,}',
+        "u.json",
+        ["u.json:1:9: error: not valid JSON: Expecting property name enclosed in double quotes [usage-syntax]"],
+    ),
     ("not UTF-8 JSON", b'{"account": "\xff"}', "u.json", ["u.json:1: error: not valid UTF-8 (byte 0xff) [encoding]"]),
     (
         "a megabyte JSON string",
@@ -202,7 +221,12 @@ RAW: list[tuple[str, bytes, str, list[str]]] = [
         "u.yaml",
         ["u.yaml:3:7: error: YAML anchors and aliases (&name, *name) are not allowed: write the value out [yaml-syntax]"],
     ),
-    ("a YAML nesting bomb", b"a: " + b"[" * 50_000, "u.yaml", ["u.yaml:1:35: error: document is nested deeper than 32 levels [yaml-syntax]"]),
+    (
+        "a YAML nesting bomb",
+        b"a: " + b"[" * 50_000,
+        "u.yaml",
+        ["u.yaml:1:35: error: document is nested deeper than 32 levels [yaml-syntax]"],
+    ),
     (
         "a YAML 1.1 octal",
         b"usage:\n  dau: 0o17\n",
@@ -231,7 +255,9 @@ def test_each_hostile_document_is_refused_at_its_location(raw: bytes, name: str,
 
 
 def test_yaml_1_1_booleans_are_text_in_usage(im: engine.Tariff) -> None:
-    document = parse_usage(b"account: a\nperiod: 2026-11\nedition: pro\nusage: {dau: 1, groups: 1}\naddons: {unlimited_avchatroom: yes}\n", "u.yaml")
+    document = parse_usage(
+        b"account: a\nperiod: 2026-11\nedition: pro\nusage: {dau: 1, groups: 1}\naddons: {unlimited_avchatroom: yes}\n", "u.yaml"
+    )
     assert refusal(im, document) == [
         "addons.unlimited_avchatroom: error: unlimited_avchatroom is a switch: true buys it, false or absence does not; got 'yes' [option]"
     ]
@@ -246,7 +272,12 @@ def test_the_callers_decimal_context_changes_nothing() -> None:
         "account": "a",
         "period": "2024-03",
         "edition": "basic",
-        "usage": {"calls": [1001, 1002], "storage_gb": [Decimal("123.456789")], "transfer_gb": [Decimal("1.23456"), Decimal("9.87654")], "seats": 4},
+        "usage": {
+            "calls": [1001, 1002],
+            "storage_gb": [Decimal("123.456789")],
+            "transfer_gb": [Decimal("1.23456"), Decimal("9.87654")],
+            "seats": 4,
+        },
     }
     expected = engine.quote(tariff, usage).to_json()
     results: list[str] = []
@@ -330,8 +361,16 @@ def run_cli(tmp_path: Path, name: str, raw: bytes) -> subprocess.CompletedProces
 @pytest.mark.parametrize(
     ("name", "raw", "stderr"),
     [
-        ("nan.json", b'{"usage": {"dau": NaN}}', "nan.json:1:19: error: NaN is not a number: a usage document holds finite numbers only [usage-number]\n"),
-        ("huge.json", b'{"dau": ' + b"1" * 5000 + b"}", "huge.json:1:9: error: number of 5000 characters is too long (at most 100) [usage-number]\n"),
+        (
+            "nan.json",
+            b'{"usage": {"dau": NaN}}',
+            "nan.json:1:19: error: NaN is not a number: a usage document holds finite numbers only [usage-number]\n",
+        ),
+        (
+            "huge.json",
+            b'{"dau": ' + b"1" * 5000 + b"}",
+            "huge.json:1:9: error: number of 5000 characters is too long (at most 100) [usage-number]\n",
+        ),
         ("deep.json", b"[" * 200_000, "deep.json: error: document is nested too deeply [usage-syntax]\n"),
         (
             "bomb.yaml",
@@ -349,3 +388,55 @@ def run_cli(tmp_path: Path, name: str, raw: bytes) -> subprocess.CompletedProces
 def test_the_cli_refuses_hostile_usage_with_exit_2_and_no_traceback(tmp_path: Path, name: str, raw: bytes, stderr: str) -> None:
     done = run_cli(tmp_path, name, raw)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", stderr)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_usage_file_is_read_only_up_to_the_limit(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "engine", "quote", "/dev/zero", "--tariff", str(ROOT / "tariffs" / "tencent-im")]
+    done = subprocess.run(
+        command, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60, check=False
+    )
+    assert (done.returncode, done.stderr) == (
+        2,
+        f"/dev/zero: error: document is over the limit of {MAX_YAML_USAGE_BYTES} bytes for a YAML usage document [usage-size]\n",
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_tariff_file_is_read_only_up_to_the_limit(tmp_path: Path) -> None:
+    (tmp_path / "u.json").write_text(json.dumps(pro()), "utf-8")
+    command = [sys.executable, "-m", "engine", "quote", "u.json", "--tariff", "/dev/zero"]
+    done = subprocess.run(
+        command, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60, check=False
+    )
+    assert (done.returncode, done.stderr) == (2, f"dev/zero: error: file is over the limit of {MAX_DOCUMENT_BYTES} bytes [size]\n")
+
+
+def test_every_charge_model_prices_exactly_under_the_trapping_context() -> None:
+    """The fixture's worked example, by hand: each line exact, the total rounded once (half even)."""
+    tariff = engine.load_tariff(FIXTURES / "hardening-mix")
+    usage = {
+        "account": "a",
+        "period": "2024-03",
+        "edition": "plus",
+        "usage": {
+            "calls": [3000, 4000],
+            "storage_gb": [Decimal("150.5"), Decimal("2000.25")],
+            "transfer_gb": [5, Decimal("7.5")],
+            "seats": 11,
+        },
+        "addons": {"support": "gold", "priority": True, "analytics": {"activated_on": "2024-01-10"}},
+    }
+    invoice = engine.quote(tariff, usage)
+    assert [(line.id, str(line.quantity), str(line.amount)) for line in invoice.lines] == [
+        ("base", "1", "29.5"),
+        ("calls", "2000", "0.8000"),  # 7000 calls - 5000 included, × 0.0004
+        ("storage", "2001", "208.721"),  # ceil(2000.25): 900 × 0.023 + 1001 × 0.021 + ceil(1001 / 3) = 334 blocks × 0.5
+        ("transfer", "12.5", "2.125"),  # volume tier 2: 1 + 12.5 × 0.09
+        ("seat_packs", "2", "24.68"),  # 11 - 3 = 8 seats, 2 packs of 7 × 12.34
+        ("weekly_reports", "4", "0.4"),  # ceil(11 / 3) × 0.1
+        ("support", "1", "49"),
+        ("priority", "1", "19"),
+        ("analytics", "1", "15"),  # trial 2024-01-10 to 2024-02-08, then 15 a month
+    ]
+    assert invoice.total == Decimal("349.23")  # 349.226 rounded half even

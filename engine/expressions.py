@@ -190,13 +190,21 @@ class _Checker:
                 raise self.fail(side, "text cannot take part in arithmetic")
             if isinstance(side, ast.Constant) and (side.value is None or isinstance(side.value, bool)):
                 raise self.fail(side, f"{side.value} cannot take part in arithmetic")
+            self.no_condition(side)
         self.visit(node.left, depth)
         self.visit(node.right, depth)
 
     def visit_UnaryOp(self, node: ast.UnaryOp, depth: int) -> None:
         if not isinstance(node.op, _UNARY):
             raise self.fail(node, f"operator {type(node.op).__name__} is not allowed", _ALLOWED_HINT)
+        if not isinstance(node.op, ast.Not):
+            self.no_condition(node.operand)
         self.visit(node.operand, depth)
+
+    def no_condition(self, operand: ast.expr) -> None:
+        """A comparison or `not` gives true/false, which arithmetic refuses: say so at load time."""
+        if isinstance(operand, ast.Compare) or (isinstance(operand, ast.UnaryOp) and isinstance(operand.op, ast.Not)):
+            raise self.fail(operand, "a condition (true or false) cannot take part in arithmetic", "write (x if condition else 0)")
 
     def visit_BoolOp(self, node: ast.BoolOp, depth: int) -> None:
         for value in node.values:
@@ -231,6 +239,8 @@ class _Checker:
             raise self.fail(node, f"{node.func.id}() takes from 2 to 8 arguments")
         if node.func.id in ("ceil", "floor") and len(node.args) != 1:
             raise self.fail(node, f"{node.func.id}() takes exactly one argument")
+        if node.func.id in ("ceil", "floor"):
+            self.no_condition(node.args[0])
         for arg in node.args:
             self.visit(arg, depth)
 

@@ -57,6 +57,8 @@ REFUSED = [
     ("[1] * 1000000000", "lists are not allowed in a tariff expression"),
     ("(1,) * 1000000000", "tuples are not allowed in a tariff expression"),
     ("True + 1", "True cannot take part in arithmetic"),
+    ("(dau > 0) * 449.99", "a condition (true or false) cannot take part in arithmetic"),
+    ("-(not dau)", "a condition (true or false) cannot take part in arithmetic"),
     ("not 'a'", "text is only allowed in a comparison, as in plan == 'gold'"),
     ("None", "None is only allowed in a comparison, as in plan == 'gold'"),
     ("plan == '" + "g" * 101 + "'", "text literal longer than 100 characters"),

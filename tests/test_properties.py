@@ -249,3 +249,27 @@ def _seeded_document(tariff: engine.Tariff, pick: random.Random) -> dict[str, An
         "usage": usage,
         "addons": addons,
     }
+
+
+# -- raw documents: whatever the bytes, a document or a UsageError ----------------------------
+
+KEYS = st.text(max_size=8) | st.sampled_from(["account", "period", "edition", "usage", "addons", "dau", "groups"])
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.sampled_from(["2026-11", "pro", "dau", "usage", "addons"]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children, max_size=5),
+    max_leaves=20,
+)
+YAMLISH = st.text(alphabet="ab01:-[]{}&*!%|>#'\"\n\t .,~?@`\x00\x85\ufeff", max_size=80)
+
+
+@given(st.one_of(st.binary(max_size=200), YAMLISH.map(str.encode), JSON_VALUES.map(lambda value: json.dumps(value).encode())))
+def test_any_bytes_are_read_as_a_document_or_refused_with_a_usage_error(raw: bytes) -> None:
+    from engine.documents import parse_usage
+
+    for name in ("u.json", "u.yaml"):
+        try:
+            document = parse_usage(raw, name)
+        except engine.UsageError as error:
+            assert error.diagnostics and all(d.file or d.path for d in error.diagnostics)
+            continue
+        _outcome(IM, document)  # an invoice, or an engine error; nothing else

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from .canonical import Fact, Role, facts, sort_key
-from .money import PRICING_CONTEXT, text
+from .money import PRICING_CONTEXT, ROUNDING_CONTEXT, divide, text
 from .revisions import Document
 from .source import PathItem, Source
 
@@ -273,8 +273,9 @@ def relative_change(old: Decimal | str, new: Decimal | str) -> Decimal | None:
     """(new − old) / old in percent, to 0.1 half up; None when old is zero or not a number."""
     if not isinstance(old, Decimal) or not isinstance(new, Decimal) or old == 0:
         return None
+    # A percentage for people: the division is rounded on purpose (money.divide), then to 0.1.
     with decimal.localcontext(PRICING_CONTEXT):
-        return ((new - old) / old * 100).quantize(Decimal("0.1"), rounding=decimal.ROUND_HALF_UP)
+        return (divide(new - old, old) * 100).quantize(Decimal("0.1"), rounding=decimal.ROUND_HALF_UP, context=ROUNDING_CONTEXT)
 
 
 def signed(value: Decimal) -> str:

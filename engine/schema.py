@@ -147,7 +147,7 @@ def _describe(error: Any) -> tuple[str, str | None, list[str | int] | None]:
         expected = error.validator_value
         kinds = expected if isinstance(expected, list) else [expected]
         words = " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in kinds)
-        shown = _show(value)
+        shown = _show(value) if value is not None else ""
         return f"expected {words}, got {_kind_of(value)}{' ' + shown if shown else ''}", hint, None
     if kind == "pattern":
         return f"{_show(value)} does not have the expected form", hint, None

@@ -53,7 +53,7 @@ def test_comments_quoting_and_number_spelling_are_no_change(tmp_path):
         ("      pro: {price: 449.99}", "      pro:\n        price: 449.990   # same price, another spelling"),
         ("    model: flat", '    model: "flat"'),
         ("    quantity: dau\n", "    quantity: 'dau'\n"),
-        ("    block_size: 10000\n", "    block_size: 10_000\n"),
+        ("    block_size: 10000\n", "    block_size: 10000.0\n"),
     )
     new = write_version(tmp_path / "tencent-im", "2022-01-01.yaml", text)
     assert diff(read_document(str(IM)), read_document(str(new))).changes == ()

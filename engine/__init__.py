@@ -2,15 +2,17 @@
 
 import engine
 tariff = engine.load_tariff("tariffs/tencent-im")
-invoice = engine.quote(tariff, {"account": "1400000001", "period": "2026-11",
-                                "edition": "pro", "usage": {"dau": 32000, "groups": 1}})
+usage = {"account": "1400000001", "period": "2026-11", "edition": "pro", "usage": {"dau": 32000, "groups": 1}}
+invoice = engine.quote(tariff, usage)
 invoice.total  # Decimal('1799.96')
+engine.explain(tariff, usage).lines[1].text  # 'ceil(max(0, dau − included) / block_size) × price = ... = 1349.97'
 """
 
 from typing import TYPE_CHECKING, Any
 
 from .catalog import load_catalog, load_tariff
 from .errors import Diagnostic, Error, TariffError, UsageError
+from .explain import Explanation, explain
 from .invoice import Invoice, InvoiceLine
 from .model import Catalog, Tariff, TariffVersion
 from .pricing import quote
@@ -32,6 +34,7 @@ __all__ = [
     "Catalog",
     "Diagnostic",
     "Error",
+    "Explanation",
     "Invoice",
     "InvoiceLine",
     "Rejection",
@@ -39,6 +42,7 @@ __all__ = [
     "TariffError",
     "TariffVersion",
     "UsageError",
+    "explain",
     "load_catalog",
     "load_tariff",
     "quote",

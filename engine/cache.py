@@ -43,8 +43,8 @@ class CachedSource(Source):
     marks: Marks
 
     def position(self, path: Sequence[PathItem], *, key: bool = False) -> tuple[int | None, int | None]:
-        """As `source.locate`: the deepest node of `path` that exists."""
-        best = self.marks.get(((), False))
+        """As `source.locate`: the deepest node of `path` that exists (1:1, the document, at worst)."""
+        best = self.marks.get(((), False), (0, 0))
         node = self.data
         walked: tuple[PathItem, ...] = ()
         for index, item in enumerate(path):
@@ -55,7 +55,7 @@ class CachedSource(Source):
             if mark is None:
                 break
             node, best = node[item], mark
-        return (None, None) if best is None else (best[0] + 1, best[1] + 1)
+        return best[0] + 1, best[1] + 1
 
 
 def directory() -> Path | None:

@@ -30,6 +30,15 @@ def is_version_file(path: Path) -> bool:
 
 def check_version_file(path: Path, name: str | None = None) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
     """Load, validate and compile one file; the version is None when any error was found."""
+    version, problems = _compiled_file(path, name)
+    if any(p.rule == "version-name" for p in problems):
+        version = None
+    return version, problems
+
+
+def _compiled_file(path: Path, name: str | None = None) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
+    """Like `check_version_file`, but a version whose file name disagrees is still returned,
+    so the checks between versions see it (a copied file with a stale date is a duplicate)."""
     name = name or display_name(path)
     raw = read_bytes(path, name)
     cached = cache.lookup(raw, name)  # the document, when it loaded without error before
@@ -43,9 +52,13 @@ def check_version_file(path: Path, name: str | None = None) -> tuple[m.TariffVer
     if problems:
         return None, problems
     version, problems = _compiled(source, path)
-    if version is not None:
+    if version is not None and not _errors(problems):
         cache.store(source)
     return version, problems
+
+
+def _errors(problems: list[Diagnostic]) -> bool:
+    return any(p.severity == "error" for p in problems)
 
 
 def _from_cache(source: Source, path: Path) -> tuple[m.TariffVersion, list[Diagnostic]] | None:
@@ -54,7 +67,7 @@ def _from_cache(source: Source, path: Path) -> tuple[m.TariffVersion, list[Diagn
         version, problems = _compiled(source, path)
     except Exception:  # not what this engine stored (edited by hand, say): the YAML decides
         return None
-    return None if version is None else (version, problems)
+    return None if version is None or _errors(problems) else (version, problems)
 
 
 def _compiled(source: Source, path: Path) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
@@ -68,7 +81,6 @@ def _compiled(source: Source, path: Path) -> tuple[m.TariffVersion | None, list[
                 hint=f"rename the file to {version.effective_from}.yaml, or correct effective_from",
             )
         )
-        version = None
     return version, problems
 
 
@@ -79,7 +91,7 @@ def check_directory(directory: Path) -> tuple[m.Tariff | None, list[Diagnostic]]
     problems: list[Diagnostic] = []
     versions: list[m.TariffVersion] = []
     for path in files:
-        version, found = check_version_file(path)
+        version, found = _compiled_file(path)
         problems += found
         if version is not None:
             versions.append(version)
@@ -105,11 +117,15 @@ def _cross_version_problems(directory: Path, versions: list[m.TariffVersion]) ->
                 )
             )
         if version.effective_from in seen:
+            line, column = _position_of(directory / Path(version.file).name, "effective_from")
             problems.append(
                 Diagnostic(
                     message=f"two versions take effect on {version.effective_from}: {seen[version.effective_from].file} and {version.file}",
                     rule="version-duplicate",
                     file=version.file,
+                    line=line,
+                    column=column,
+                    hint="each version takes effect on its own date; a price change is a new file with a later effective_from",
                 )
             )
         seen[version.effective_from] = version
@@ -117,10 +133,16 @@ def _cross_version_problems(directory: Path, versions: list[m.TariffVersion]) ->
 
 
 def _line_of(path: Path, key: str) -> int | None:
+    return _position_of(path, key)[0]
+
+
+def _position_of(path: Path, key: str) -> tuple[int | None, int | None]:
+    """Line and value column of a top-level `key:` (the file has loaded, so it is plain text)."""
     for number, text in enumerate(path.read_text("utf-8").splitlines(), start=1):
         if text.startswith(f"{key}:"):
-            return number
-    return None
+            rest = text[len(key) + 1 :]
+            return number, len(key) + 2 + len(rest) - len(rest.lstrip())
+    return None, None
 
 
 def check_path(path: Path) -> tuple[m.Tariff | None, list[Diagnostic]]:

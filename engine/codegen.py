@@ -26,7 +26,7 @@ from . import model as m
 from .evaluate import LineFigures, _line, option_figures
 from .expressions import EvaluationError, Expression
 from .invoice import InvoiceLine
-from .money import ONE, PRICING_CONTEXT, ROUNDING_MODES, ZERO, Rounding, ceil, floor
+from .money import ONE, PRICING_CONTEXT, ROUNDING_CONTEXT, ROUNDING_MODES, ZERO, Rounding, ceil, floor
 from .usage import Period, PricingInput
 
 Rate = Callable[[Mapping[str, Any], Mapping[str, Any], Period], "list[InvoiceLine] | None"]
@@ -173,14 +173,13 @@ class _Writer:
         meter = self.version.meters.get(quantity.text)
         if meter is None or quantity.text not in quantity.names or included is None:
             return None
-        mode = decimal.ROUND_CEILING if charge.round_up else decimal.ROUND_FLOOR
         none = _block_line(charge, ZERO, self.finish)  # at or under the quota: `blocks_over` gives 0, always this line
         i = self.meter_index[quantity.text]
         if _whole_blocks(meter, included, charge.block_size):
             make, size = self.bind(lambda count: _block_line(charge, Decimal(count), self.finish)), self.bind(int(charge.block_size))
             count = f"-(-e // {size})" if charge.round_up else f"e // {size}"
             return [f"e = m{i} - {self.bind(int(included))}", f"lines.append({self.bind(none)} if e <= 0 else {make}({count}))"]
-        return [f"lines.append({self.bind(_decimal_blocks(charge, included, mode, none, self.finish))}(m{i}))"]
+        return [f"lines.append({self.bind(_decimal_blocks(charge, included, none, self.finish))}(m{i}))"]
 
     def general_charge(self, charge: m.Charge) -> list[str]:
         step = self.bind(_general_step(charge, self.finish))
@@ -191,11 +190,11 @@ class _Writer:
 
 
 def _finisher(rounding: Rounding) -> Finish:
-    """A line's amount as the invoice shows it: `rounding.round` per line, with its lookups done once."""
+    """A line's amount as the invoice shows it: `Rounding.round` per line, with its lookups done once."""
     if rounding.apply != "per_line":
         return lambda amount: amount
     quantum, mode = rounding.quantum, ROUNDING_MODES[rounding.mode]
-    return lambda amount: amount.quantize(quantum, mode, PRICING_CONTEXT)
+    return lambda amount: amount.quantize(quantum, mode, ROUNDING_CONTEXT)
 
 
 def _make_line(charge: m.Charge, figures: LineFigures, finish: Finish) -> InvoiceLine:
@@ -219,16 +218,15 @@ def _whole_blocks(meter: m.Meter, included: Decimal, size: Decimal) -> bool:
     return meter.type == "integer" and meter.aggregation != "sum" and whole and isinstance(exponent, int) and exponent >= 0
 
 
-def _decimal_blocks(
-    charge: m.BlocksCharge, included: Decimal, mode: str, none: InvoiceLine, finish: Finish
-) -> Callable[[Any], InvoiceLine]:
-    """`evaluate._blocks` with the pinned context passed to each operation."""
+def _decimal_blocks(charge: m.BlocksCharge, included: Decimal, none: InvoiceLine, finish: Finish) -> Callable[[Any], InvoiceLine]:
+    """`evaluate._blocks` and `blocks_over`, with the pinned context passed to each operation."""
 
     def line(value: Any) -> InvoiceLine:
         excess = PRICING_CONTEXT.subtract(Decimal(value), included)
         if excess <= ZERO:
             return none
-        return _block_line(charge, PRICING_CONTEXT.divide(excess, charge.block_size).to_integral_value(mode, PRICING_CONTEXT), finish)
+        whole, rest = PRICING_CONTEXT.divmod(excess, charge.block_size)
+        return _block_line(charge, PRICING_CONTEXT.add(whole, ONE) if rest and charge.round_up else whole, finish)
 
     return line
 
@@ -279,8 +277,9 @@ def _series_reader(meter: m.Meter) -> Callable[[list[Any], Period], Any]:
             return None
         if aggregation == "max":
             return top
-        if aggregation == "sum":
-            return sum([Decimal(n) for n in raw], Decimal(0))
+        if aggregation == "sum":  # `usage._exact_sum`: in the pinned context, or refused there
+            with decimal.localcontext(PRICING_CONTEXT):
+                return sum([Decimal(n) for n in raw], Decimal(0))
         return raw[-1]
 
     return read

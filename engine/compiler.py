@@ -19,9 +19,11 @@ from .errors import Diagnostic, did_you_mean
 from .expressions import Expression, ExpressionError, compile_expression, constant
 from .fastpath import prepare
 from .money import Rounding, decimals_of
-from .source import PathItem, Source
+from .source import PathItem, Source, json_path
 
-_MONEY_KEYS = ("price", "unit_price", "flat_fee", "price_after")
+# Amounts billed as written: more decimals than the rounding scale is probably a typo (a warning).
+# Unit prices are rates (0.0015 per message is normal): only the amount they produce is rounded.
+_MONEY_KEYS = ("price", "flat_fee", "price_after")
 
 
 class _Compiler:
@@ -31,13 +33,16 @@ class _Compiler:
         self.diagnostics: list[Diagnostic] = []
         self.used_names: set[str] = set()
         self.priced_options: set[str] = set()
+        self.scale = int(source.data["rounding"]["scale"])
+        self.edition_name = ""  # the edition whose charge parameters are being compiled
+        self.names_unknown = False  # an expression was rejected: "unused" cannot be told
 
     # -- reporting -------------------------------------------------------------
     def error(self, path: list[PathItem], message: str, rule: str, hint: str | None = None, *, key: bool = False) -> None:
         self.diagnostics.append(self.source.diagnostic(path, message, rule, hint=hint, key=key))
 
-    def warning(self, path: list[PathItem], message: str, rule: str, hint: str | None = None) -> None:
-        self.diagnostics.append(self.source.diagnostic(path, message, rule, severity="warning", hint=hint))
+    def warning(self, path: list[PathItem], message: str, rule: str, hint: str | None = None, *, key: bool = False) -> None:
+        self.diagnostics.append(self.source.diagnostic(path, message, rule, severity="warning", hint=hint, key=key))
 
     def source_ref(self, path: list[PathItem]) -> str:
         line, _ = self.source.position(path, key=True)
@@ -54,10 +59,10 @@ class _Compiler:
         }
         editions = {name: self.edition(name, spec or {}) for name, spec in doc["editions"].items()}
         self.check_name_clashes(meters, options, editions)
-        rounding = Rounding(**{k: doc["rounding"][k] for k in ("scale", "mode", "apply")})
+        rounding = Rounding(**{k: doc["rounding"][k] for k in ("scale", "mode", "apply")}, source=self.source_ref(["rounding"]))
         charges = {edition: [] for edition in editions}  # type: dict[str, list[m.Charge]]
         for charge_id, spec in doc["charges"].items():
-            for edition, charge in self.charge(charge_id, spec, editions, meters, options, rounding):
+            for edition, charge in self.charge(charge_id, spec, editions, meters, options):
                 charges[edition].append(charge)
         plans = {name: self.plan(editions[name], charges[name], meters) for name in editions}
         self.check_unused(meters, options)
@@ -135,7 +140,6 @@ class _Compiler:
         editions: Mapping[str, m.Edition],
         meters: Mapping[str, m.Meter],
         options: Mapping[str, m.Option],
-        rounding: Rounding,
     ) -> Iterable[tuple[str, m.Charge]]:
         base = ["charges", charge_id]
         available = spec["editions"]
@@ -148,7 +152,7 @@ class _Compiler:
                     where,
                     f"charges.{charge_id}: edition '{edition}' does not exist (editions: {', '.join(editions)})",
                     "unknown-edition",
-                    did_you_mean(edition, editions),
+                    did_you_mean(edition, editions) or f"declare '{edition}' under editions, or take it off this charge",
                     key=bool(overrides),
                 )
         for edition in names:
@@ -159,8 +163,9 @@ class _Compiler:
             for key, value in (overrides.get(edition) or {}).items():
                 params[key] = value
                 params_path[key] = [*base, "editions", edition, key]
-            self.check_money_scale(params, params_path, rounding)
+            self.check_money_scale(params, params_path)
             allowed = self.allowed_names(meters, options, editions[edition])
+            self.edition_name = edition
             built = self.build(charge_id, edition, params, params_path, allowed, options, meters)
             if built is not None:
                 yield edition, built
@@ -175,6 +180,8 @@ class _Compiler:
         options: Mapping[str, m.Option],
         meters: Mapping[str, m.Meter],
     ) -> m.Charge | None:
+        if "option" in params:
+            self.priced_options.add(str(params["option"]))  # named by a charge: not unused, even if the charge fails
         required = {
             "flat": ("price",),
             "per_unit": ("quantity", "unit_price"),
@@ -201,10 +208,10 @@ class _Compiler:
         }
         model = params["model"]
         if model == "flat":
-            return m.FlatCharge(**common, price=params["price"])
+            return m.FlatCharge(**common, price=_money(params["price"]))
         if model == "per_unit":
             quantity = self.expression(params, paths, "quantity", allowed)
-            return None if quantity is None else m.PerUnitCharge(**common, quantity=quantity, unit_price=params["unit_price"])
+            return None if quantity is None else m.PerUnitCharge(**common, quantity=quantity, unit_price=_money(params["unit_price"]))
         if model == "blocks":
             quantity = self.expression(params, paths, "quantity", allowed)
             included = self.expression(params, paths, "included", allowed) or constant(Decimal(0))
@@ -216,7 +223,7 @@ class _Compiler:
                 included=included,
                 block_size=Decimal(params["block_size"]),
                 round_up=params.get("round", "up") == "up",
-                price=params["price"],
+                price=_money(params["price"]),
             )
         if model == "tiered":
             quantity = self.expression(params, paths, "quantity", allowed)
@@ -230,7 +237,7 @@ class _Compiler:
         if model == "option":
             prices = self.option_table(charge_id, option, params["table"], paths["table"])
             return None if prices is None else m.OptionCharge(**common, option=option, prices=MappingProxyType(prices))
-        return m.TrialCharge(**common, option=option, free_days=int(params["free_days"]), price_after=params.get("price_after"))
+        return m.TrialCharge(**common, option=option, free_days=int(params["free_days"]), price_after=_money(params.get("price_after")))
 
     def allowed_names(self, meters: Mapping[str, m.Meter], options: Mapping[str, m.Option], edition: m.Edition) -> frozenset[str]:
         return frozenset(meters) | frozenset(options) | frozenset(edition.attributes)
@@ -247,6 +254,7 @@ class _Compiler:
             compiled = compile_expression(str(value), allowed)
         except ExpressionError as problem:
             self.expression_error(paths[key], str(value), problem)
+            self.names_unknown = True  # the names of a rejected expression are not all known
             return None
         self.used_names |= compiled.names
         return compiled
@@ -257,23 +265,41 @@ class _Compiler:
             raw_line = self.source.raw.decode("utf-8").splitlines()[line - 1]
             quoted = raw_line[column - 1 : column] in ("'", '"')
             column += problem.offset + (1 if quoted else 0)
-        rule = (
-            "unknown-name"
-            if problem.message.startswith("unknown name")
-            else ("expression-syntax" if "does not parse" in problem.message else "expression-forbidden")
-        )
-        from .source import json_path
-
+        message, hint = problem.message, problem.hint
+        if problem.message.startswith("unknown name"):
+            if any(d.rule == "unknown-name" and (d.line, d.column) == (line, column) for d in self.diagnostics):
+                return  # the same name, unknown on another edition of the charge too: once is enough
+            rule = "unknown-name"
+            message, hint = self.unknown_name_here(problem)
+        elif "does not parse" in problem.message:
+            rule, hint = "expression-syntax", hint or _SYNTAX_HINT
+            reason = problem.message.split(": ", 1)[-1]
+            near = f", {_near(text, problem.offset)}" if reason == "invalid syntax" else ""
+            message = f"{_quoted_expression(text)} does not parse: {reason}{near}"
+        else:
+            rule = "expression-forbidden"
         self.diagnostics.append(
             Diagnostic(
-                message=f"{json_path(path)}: {problem.message}",
+                message=f"{json_path(path)}: {message}",
                 rule=rule,
                 file=self.source.name,
                 line=line,
                 column=column,
                 path=json_path(path),
-                hint=problem.hint,
+                hint=hint,
             )
+        )
+
+    def unknown_name_here(self, problem: ExpressionError) -> tuple[str, str | None]:
+        """An unknown name that is an attribute of other editions gets said so."""
+        name = problem.message.split("'")[1]
+        owners = [edition for edition, spec in self.doc["editions"].items() if name in ((spec or {}).get("attributes") or {})]
+        if not owners:
+            return problem.message, problem.hint
+        here = self.edition_name
+        return (
+            f"unknown name '{name}' on edition {here}: it is an attribute of {', '.join(owners)} only",
+            f"declare it under editions.{here}.attributes too, or take {here} off this charge",
         )
 
     def tiers(self, charge_id: str, specs: list[Mapping[str, Any]], path: list[PathItem]) -> tuple[m.Tier, ...] | None:
@@ -282,38 +308,69 @@ class _Compiler:
         ok = True
         for index, spec in enumerate(specs):
             up_to = spec["up_to"]
-            where = [*path, index, "up_to"]
-            if up_to is None and index != len(specs) - 1:
-                self.error(where, f"charges.{charge_id}.tiers[{index}]: only the last tier may be open-ended (up_to: null)", "tier-order")
-                ok = False
-            if up_to is not None and up_to <= lower:
-                self.error(
-                    where,
-                    f"charges.{charge_id}.tiers[{index}]: up_to {up_to} must be greater than the previous tier's {lower}",
-                    "tier-order",
-                    "list tiers in ascending order of up_to, each starting where the previous one ends",
-                )
-                ok = False
+            ok = self.tier_bounds(specs, index, lower, [*path, index]) and ok
+            self.check_tier_money(spec, [*path, index])
             extra = spec.get("extra_block") or {}
             built.append(
                 m.Tier(
                     lower=lower,
                     up_to=None if up_to is None else Decimal(up_to),
-                    flat_fee=spec.get("flat_fee", Decimal(0)),
-                    unit_price=spec.get("unit_price", Decimal(0)),
+                    flat_fee=_money(spec.get("flat_fee", Decimal(0))),
+                    unit_price=_money(spec.get("unit_price", Decimal(0))),
                     extra_block_size=Decimal(extra["size"]) if extra else None,
-                    extra_block_price=extra.get("price", Decimal(0)),
+                    extra_block_price=_money(extra.get("price", Decimal(0))),
                 )
             )
             lower = Decimal(up_to) if up_to is not None else lower
         if specs and specs[-1]["up_to"] is not None:
             self.warning(
                 [*path, len(specs) - 1, "up_to"],
-                f"charges.{charge_id}.tiers: the last tier ends at {specs[-1]['up_to']}; larger quantities will be refused",
+                f"{json_path(path)}: the last tier ends at {specs[-1]['up_to']}; larger quantities will be refused",
                 "tier-open",
                 "end with an open tier (up_to: null) unless quantities above are impossible",
             )
         return tuple(built) if ok else None
+
+    def tier_bounds(self, specs: list[Mapping[str, Any]], index: int, lower: Decimal, where: list[PathItem]) -> bool:
+        """Tiers follow each other: in ascending order, no overlap, no gap, open only at the end."""
+        spec, up_to = specs[index], specs[index]["up_to"]
+        ok = True
+        if "above" in spec and spec["above"] != lower:
+            self.tier_start_error(spec["above"], lower, index, [*where, "above"])
+            ok = False
+        if up_to is None and index != len(specs) - 1:
+            self.error(
+                [*where, "up_to"],
+                f"{json_path([*where, 'up_to'])}: only the last tier may be open-ended (up_to: null)",
+                "tier-order",
+                "give this tier an up_to, or move it to the end of the list",
+            )
+            ok = False
+        if up_to is not None and index > 0 and up_to <= lower:
+            self.error(
+                [*where, "up_to"],
+                f"{json_path([*where, 'up_to'])}: {up_to} is not above the previous tier's up_to ({lower}); "
+                "tiers must be in ascending order",
+                "tier-order",
+                "list tiers in ascending order of up_to; each covers the quantities above the previous tier's up_to up to its own",
+            )
+            ok = False
+        return ok
+
+    def tier_start_error(self, above: Decimal, lower: Decimal, index: int, where: list[PathItem]) -> None:
+        previous = f"the previous tier ends at {lower}" if index else "tiers start at 0"
+        hint = f"write above: {lower}" + (" (the previous tier's up_to)" if index else "")
+        if above > lower:
+            message = f"{json_path(where)}: {above} leaves a gap: {previous}, so quantities above {lower} up to {above} have no price"
+            self.error(where, message, "tier-gap", hint)
+        else:
+            message = f"{json_path(where)}: {above} overlaps the previous tier, which covers quantities up to {lower}"
+            self.error(where, message, "tier-overlap", hint)
+
+    def check_tier_money(self, spec: Mapping[str, Any], where: list[PathItem]) -> None:
+        extra = spec.get("extra_block") or {}
+        self.money_scale(spec.get("flat_fee"), [*where, "flat_fee"])
+        self.money_scale(extra.get("price"), [*where, "extra_block", "price"])
 
     def option_of(
         self,
@@ -350,27 +407,33 @@ class _Compiler:
         self, charge_id: str, option: m.Option, rows: list[Mapping[str, Any]], path: list[PathItem]
     ) -> dict[m.ChoiceValue, Decimal] | None:
         prices: dict[m.ChoiceValue, Decimal] = {}
+        first_row: dict[m.ChoiceValue, int] = {}
         ok = True
         for index, row in enumerate(rows):
             value = row["value"]
             where = [*path, index, "value"]
-            if option.type == "switch" and value is not True:
-                self.error(
-                    where, f"charges.{charge_id}.table[{index}]: a switch is bought with true; {value!r} cannot be chosen", "option-table"
-                )
+            self.money_scale(row["price"], [*path, index, "price"])
+            problem = self.option_row_problem(option, value, first_row, path)
+            if problem is not None:
+                self.error(where, f"{json_path(where)}: {problem[0]}", "option-table", problem[1])
                 ok = False
-            elif option.type == "choice" and isinstance(value, bool):
-                self.error(
-                    where,
-                    f"charges.{charge_id}.table[{index}]: a choice needs a number or a name, not {str(value).lower()}",
-                    "option-table",
-                )
-                ok = False
-            elif _choice_key(value) in prices:
-                self.error(where, f"charges.{charge_id}.table[{index}]: option {value} is listed twice", "option-table")
-                ok = False
-            prices[_choice_key(value)] = row["price"]
+                continue
+            prices[_choice_key(value)] = _money(row["price"])
+            first_row[_choice_key(value)] = index
         return prices if ok else None
+
+    def option_row_problem(
+        self, option: m.Option, value: Any, first_row: Mapping[m.ChoiceValue, int], path: list[PathItem]
+    ) -> tuple[str, str] | None:
+        """(message, hint) when a table row cannot be offered as written."""
+        if option.type == "switch" and value is not True:
+            return f"{_shown(value)} cannot be chosen: '{option.name}' is a switch, bought with true", "write value: true"
+        if option.type == "choice" and isinstance(value, bool):
+            return f"{_shown(value)} cannot be chosen: '{option.name}' is a choice of numbers or names", "write the offered number or name"
+        if _choice_key(value) in first_row:
+            earlier = json_path([*path, first_row[_choice_key(value)]])
+            return f"{_shown(value)} is offered twice (first at {earlier})", "offer each value once, with one price"
+        return None
 
     def plan(self, edition: m.Edition, charges: list[m.Charge], meters: Mapping[str, m.Meter]) -> m.EditionPlan:
         needed: set[str] = set()
@@ -392,21 +455,64 @@ class _Compiler:
 
     def check_unused(self, meters: Mapping[str, m.Meter], options: Mapping[str, m.Option]) -> None:
         for name in meters:
-            if name not in self.used_names:
-                self.warning(["meters", name], f"meters.{name}: meter '{name}' is declared but no charge uses it", "unused-meter")
+            if name not in self.used_names and not self.names_unknown:
+                self.warning(
+                    ["meters", name],
+                    f"meters.{name}: meter '{name}' is declared but no charge uses it",
+                    "unused-meter",
+                    "use it in a charge's quantity, included or when, or remove it",
+                    key=True,
+                )
         for name in options:
             if name not in self.priced_options and name not in self.used_names:
-                self.warning(["options", name], f"options.{name}: option '{name}' is declared but no charge prices it", "unused-option")
-
-    def check_money_scale(self, params: Mapping[str, Any], paths: Mapping[str, list[PathItem]], rounding: Rounding) -> None:
-        for key in _MONEY_KEYS:
-            value = params.get(key)
-            if isinstance(value, Decimal) and decimals_of(value) > rounding.scale:
                 self.warning(
-                    paths[key],
-                    f"{'.'.join(str(p) for p in paths[key])}: {value} has more decimals than the rounding scale ({rounding.scale})",
-                    "money-scale",
+                    ["options", name],
+                    f"options.{name}: option '{name}' is declared but no charge prices it",
+                    "unused-option",
+                    "price it with an 'option' or 'trial' charge, or remove it",
+                    key=True,
                 )
+
+    def check_money_scale(self, params: Mapping[str, Any], paths: Mapping[str, list[PathItem]]) -> None:
+        for key in _MONEY_KEYS:
+            if key in params:
+                self.money_scale(params[key], paths[key])
+
+    def money_scale(self, value: Any, path: list[PathItem]) -> None:
+        if isinstance(value, Decimal) and decimals_of(value) > self.scale:
+            self.warning(
+                path,
+                f"{json_path(path)}: {value} has {decimals_of(value)} decimals, more than the rounding scale of {self.scale}",
+                "money-scale",
+                f"amounts are rounded to {self.scale} decimals; write the price as the price list does",
+            )
+
+
+_SYNTAX_HINT = "an expression is one formula, such as ceil(max(0, dau - 10000) / 10000); check its brackets and operators"
+
+
+def _quoted_expression(text: str) -> str:
+    shown = " ".join(text.split())
+    return f"'{shown}'" if len(shown) <= 60 else f"'{shown[:57]}...'"
+
+
+def _near(text: str, offset: int) -> str:
+    """Where the parser gave up, as the text from there: "at '* 5)'" or "at the end"."""
+    rest = text[offset:].strip()
+    if not rest:
+        return "at the end of the expression"
+    return f"at '{rest[:12]}{'...' if len(rest) > 12 else ''}'"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _money(value: Any) -> Any:
+    """Prices are Decimal in the model, also when the YAML wrote a whole number (`price: 10`)."""
+    return Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def _choice_key(value: Any) -> m.ChoiceValue:

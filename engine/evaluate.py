@@ -19,7 +19,7 @@ from . import model as m
 from .errors import Diagnostic, UsageError
 from .expressions import EvaluationError
 from .invoice import Invoice, InvoiceLine, Settlement, TariffRef
-from .money import ONE, PRICING_CONTEXT, ZERO, ceil, floor
+from .money import ONE, PRICING_CONTEXT, ZERO, Rounding, describe_signal
 from .usage import Envelope, Period, PricingInput
 
 LineFigures = tuple[Decimal, Decimal | None, Decimal, str]  # quantity, unit price, amount, description
@@ -35,6 +35,15 @@ class _Refusal(Exception):
 
 def price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) -> Invoice:
     """The invoice of one account for one period."""
+    try:
+        return _price(version, envelope, checked)
+    except decimal.DecimalException as error:
+        # Rounding a line or adding up the total can need more digits than exist: refuse, never round.
+        message = f"the invoice cannot be computed exactly: {describe_signal(error)}"
+        raise UsageError([Diagnostic(message=message, rule="evaluation", path="(document)")]) from None
+
+
+def _price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) -> Invoice:
     plan = version.plans[checked.edition]
     rounding = version.rounding
     per_line = rounding.apply == "per_line"
@@ -48,8 +57,9 @@ def price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) -
                 problems.append(refusal.diagnostic)
                 continue
             except (EvaluationError, decimal.DecimalException) as error:
+                why = describe_signal(error) if isinstance(error, decimal.DecimalException) else error
                 problems.append(
-                    Diagnostic(message=f"charge {charge.id} ({charge.source}): {error}", rule="evaluation", path=f"charges.{charge.id}")
+                    Diagnostic(message=f"charge {charge.id} ({charge.source}): {why}", rule="evaluation", path=f"charges.{charge.id}")
                 )
                 continue
             if figures is None:
@@ -69,7 +79,9 @@ def price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) -
         if problems:
             raise UsageError(problems)
         total = sum((line.amount for line in lines), ZERO)
-        total = total if per_line else rounding.round(total)
+        if not per_line and rounding.round(total) != total:
+            lines.append(_rounding_line(rounding, rounding.round(total) - total))
+            total = rounding.round(total)
     return Invoice(
         account=envelope.account,
         period=envelope.period.label,
@@ -79,6 +91,19 @@ def price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) -
         lines=tuple(lines),
         total=total,
         settlement=_settlement(version.settlement, envelope.period),
+    )
+
+
+def _rounding_line(rounding: Rounding, adjustment: Decimal) -> InvoiceLine:
+    """With rounding on the total, the difference is a line of its own: the total stays the sum of the lines."""
+    return InvoiceLine(
+        id="rounding",
+        description=f"Rounding of the total ({rounding.mode} to {rounding.scale} decimals)",
+        quantity=ONE,
+        unit="",
+        unit_price=None,
+        amount=adjustment,
+        source=rounding.source,
     )
 
 
@@ -123,7 +148,8 @@ def blocks_over(quantity: Decimal, included: Decimal, size: Decimal, round_up: b
     excess = quantity - included
     if excess <= ZERO:
         return ZERO
-    return (ceil if round_up else floor)(excess / size)
+    whole, rest = divmod(excess, size)  # exact, unlike excess / size (Inexact is trapped)
+    return whole + ONE if rest and round_up else whole
 
 
 def _blocks(charge: Any, checked: PricingInput, period: Period) -> LineFigures:

@@ -24,10 +24,10 @@ from typing import Any
 from . import codegen
 from . import model as m
 from .errors import Diagnostic
-from .evaluate import _settlement
+from .evaluate import _rounding_line, _settlement
 from .invoice import Invoice, InvoiceLine, Settlement, TariffRef
 from .money import PRICING_CONTEXT, ZERO, Rounding
-from .usage import ENVELOPE_KEYS, MAX_ACCOUNT_LENGTH, Envelope, Period, calendar_month
+from .usage import ENVELOPE_KEYS, MAX_ACCOUNT_LENGTH, MAX_NAME_LENGTH, Envelope, Period, calendar_month
 
 _ENVELOPE_KEYS = frozenset(ENVELOPE_KEYS)
 _NOTHING: Mapping[str, Any] = {}
@@ -50,7 +50,10 @@ def quick_envelope(document: Any) -> Envelope | None:
         return None
     get = document.get
     tariff, account, label, usage, addons = get("tariff"), get("account"), get("period"), get("usage"), get("addons")
-    if type(label) is not str or type(get("edition")) is not str or not (tariff is None or type(tariff) is str):
+    edition = get("edition")
+    if type(label) is not str or type(edition) is not str or len(edition) > MAX_NAME_LENGTH:
+        return None
+    if not (tariff is None or (type(tariff) is str and len(tariff) <= MAX_NAME_LENGTH)):
         return None
     if not (usage is None or type(usage) is dict) or not (addons is None or type(addons) is dict):
         return None
@@ -115,10 +118,14 @@ class FastPlan:
 
 
 def _total(lines: list[InvoiceLine], rounding: Rounding) -> Decimal:
+    """The sum of the lines; rounded on the total, the difference is a line of its own (as `evaluate._price`)."""
     total = ZERO
     for line in lines:
         total = PRICING_CONTEXT.add(total, line.amount)
-    return total if rounding.apply == "per_line" else rounding.round(total)
+    if rounding.apply == "per_line" or (rounded := rounding.round(total)) == total:
+        return total
+    lines.append(_rounding_line(rounding, PRICING_CONTEXT.subtract(rounded, total)))
+    return rounded
 
 
 def _fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan:

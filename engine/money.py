@@ -3,6 +3,10 @@
 Pricing runs inside `PRICING_CONTEXT`: 60 significant digits (a count of 10^12 times
 a price with 30 digits still computes exactly), and `FloatOperation` trapped so a
 binary float that slips into the arithmetic fails loudly instead of rounding silently.
+`Inexact` is trapped too: an amount that would need more than 60 digits is refused,
+never silently rounded. Only three operations round, each on purpose: the declared
+money rounding (`Rounding.round`), `ceil`/`floor`, and division inside a tariff
+expression (`divide`, to 60 significant digits, documented in docs/security.md).
 """
 
 from __future__ import annotations
@@ -21,8 +25,14 @@ PRICING_CONTEXT = decimal.Context(
         decimal.DivisionByZero,
         decimal.Overflow,
         decimal.FloatOperation,
+        decimal.Inexact,
     ],
 )
+# Deliberate rounding: the declared money rounding and expression division may
+# discard digits; every other trap of the pricing context stays.
+ROUNDING_CONTEXT = PRICING_CONTEXT.copy()
+ROUNDING_CONTEXT.traps[decimal.Inexact] = False
+ROUNDING_CONTEXT.traps[decimal.Rounded] = False
 
 ROUNDING_MODES: dict[str, str] = {
     "half_up": decimal.ROUND_HALF_UP,
@@ -42,13 +52,14 @@ class Rounding:
     scale: int
     mode: str
     apply: str  # "per_line" | "total"
+    source: str = ""  # where the tariff declares it, for the adjustment line
 
     @property
     def quantum(self) -> Decimal:
         return Decimal(1).scaleb(-self.scale)
 
     def round(self, amount: Decimal) -> Decimal:
-        return amount.quantize(self.quantum, rounding=ROUNDING_MODES[self.mode], context=PRICING_CONTEXT)
+        return amount.quantize(self.quantum, rounding=ROUNDING_MODES[self.mode], context=ROUNDING_CONTEXT)
 
 
 def decimals_of(value: Decimal) -> int:
@@ -68,3 +79,22 @@ def floor(value: Decimal) -> Decimal:
 def text(value: Decimal) -> str:
     """Plain notation for JSON and tables: never `1E+3`."""
     return format(value, "f")
+
+
+def divide(dividend: Decimal, divisor: Decimal) -> Decimal:
+    """`a / b` in a tariff expression: exact when it can be, else 60 significant digits."""
+    return ROUNDING_CONTEXT.divide(dividend, divisor)
+
+
+def describe_signal(error: ArithmeticError) -> str:
+    """A trapped Decimal signal in words, for a diagnostic."""
+    conditions = error.args[0] if error.args and isinstance(error.args[0], list) else [type(error)]
+    if isinstance(error, ZeroDivisionError) or decimal.DivisionUndefined in conditions:
+        return "division by zero"
+    if isinstance(error, decimal.Overflow):
+        return "a number is out of range"
+    if isinstance(error, decimal.Inexact):
+        return f"the exact result needs more than {PRICING_CONTEXT.prec} significant digits; it is refused rather than rounded"
+    if decimal.DivisionImpossible in conditions:
+        return f"the whole-number quotient needs more than {PRICING_CONTEXT.prec} digits"
+    return f"the result is undefined (such as 0 ** 0 or x % 0) or needs more than {PRICING_CONTEXT.prec} digits"

@@ -27,18 +27,27 @@ _TYPE_WORDS = {
 }
 
 
-@cache
-def _validator() -> Any:
-    import jsonschema  # imported lazily: only loading an unchecked tariff needs it
+# Schema errors that break a rule with its own id (the compiler's ids for the same kind of problem).
+_RULES = {("minItems", "table"): "option-table"}
 
-    document = schema("tariff")
+
+@cache
+def _validator(name: str = "tariff") -> Any:
+    import jsonschema  # imported lazily: only loading an unchecked document needs it
+
+    document = schema(name)
     jsonschema.Draft7Validator.check_schema(document)
     return jsonschema.Draft7Validator(document)
 
 
 def check_tariff(source: Source) -> list[Diagnostic]:
-    """Every schema problem of the document, in document order."""
-    found = [_to_diagnostic(source, error) for raw in _validator().iter_errors(source.data) for error in _leaves(raw)]
+    """Every schema problem of a tariff document, in document order."""
+    return check_document(source, "tariff")
+
+
+def check_document(source: Source, schema_name: str) -> list[Diagnostic]:
+    """Every problem of the document against a shipped schema (`tariff`, `scenarios`, ...), in document order."""
+    found = [_to_diagnostic(source, error) for raw in _validator(schema_name).iter_errors(source.data) for error in _leaves(raw)]
     unique = {(d.line, d.column, d.message): d for d in found}
     return sorted(unique.values(), key=lambda d: (d.line or 0, d.column or 0, d.message))
 
@@ -83,9 +92,10 @@ def _to_diagnostic(source: Source, error: Any) -> Diagnostic:
     else:
         where = json_path(path)
         line, column = source.position(path)
+    last = path[-1] if path else None
     return Diagnostic(
         message=f"{where}: {message}" if where else message,
-        rule="schema",
+        rule=_RULES.get((error.validator, str(last)), "schema"),
         file=source.name,
         line=line,
         column=column,
@@ -120,6 +130,8 @@ def _describe(error: Any) -> tuple[str, str | None, list[str | int] | None]:
             suggestion,
             [*error.absolute_path, extra],
         )
+    if kind == "not" and value == "rounding":
+        return "'rounding' is reserved for the rounding adjustment line; name the charge otherwise", None, None
     if kind == "propertyNames":
         return f"name {value!r} is not allowed: use lower-case letters, digits and '_'", None, None
     if kind == "enum":
@@ -135,7 +147,7 @@ def _describe(error: Any) -> tuple[str, str | None, list[str | int] | None]:
         expected = error.validator_value
         kinds = expected if isinstance(expected, list) else [expected]
         words = " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in kinds)
-        shown = _show(value)
+        shown = _show(value) if value is not None else ""
         return f"expected {words}, got {_kind_of(value)}{' ' + shown if shown else ''}", hint, None
     if kind == "pattern":
         return f"{_show(value)} does not have the expected form", hint, None
@@ -147,6 +159,8 @@ def _describe(error: Any) -> tuple[str, str | None, list[str | int] | None]:
             "exclusiveMaximum": "not less than",
         }[kind]
         return f"{_show(value)} is {words} {error.validator_value}", hint, None
+    if kind == "minItems" and error.absolute_path and error.absolute_path[-1] == "table":
+        return "offers no value: an option table lists at least one {value, price}", hint, None
     if kind in ("minItems", "minProperties"):
         return "must not be empty", hint, None
     if kind == "uniqueItems":

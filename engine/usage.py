@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import decimal
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,10 +19,15 @@ from typing import Any, NamedTuple
 
 from . import model as m
 from .errors import Diagnostic, UsageError, did_you_mean
+from .money import PRICING_CONTEXT
 
 ENVELOPE_KEYS = ("tariff", "account", "period", "edition", "usage", "addons")
+_ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS)
 MAX_ACCOUNT_LENGTH = 128
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+MAX_NAME_LENGTH = 100  # a tariff id or an edition name
+MAX_REPORTED_KEYS = 20  # unknown keys reported one by one; the rest are counted
+_PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})")  # fullmatch: no trailing newline, ASCII digits only
+LAST_YEAR = 9000  # later dates would overflow Python's dates when a trial or settlement runs on
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +71,11 @@ def _problem(path: str, message: str, rule: str, hint: str | None = None) -> Dia
 
 def calendar_month(label: Any, path: str = "period") -> Period | Diagnostic:
     text = label.isoformat()[:7] if isinstance(label, dt.date) else label
-    match = _PERIOD.match(text) if isinstance(text, str) else None
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
-        return _problem(path, f"{_show(label)} is not a calendar month", "period", "write the month as YYYY-MM, e.g. 2026-11")
+    match = _PERIOD.fullmatch(text) if isinstance(text, str) else None
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 1 <= int(match.group(1)) <= LAST_YEAR:
+        shown = _show(label) or _kind(label)
+        hint = f"write the month as YYYY-MM, e.g. 2026-11, from 0001-01 to {LAST_YEAR}-12"
+        return _problem(path, f"{shown} is not a calendar month", "period", hint)
     year, month = int(match.group(1)), int(match.group(2))
     last = calendar.monthrange(year, month)[1]
     return Period(text, dt.date(year, month, 1), dt.date(year, month, last))
@@ -78,19 +86,11 @@ def read_envelope(document: Any) -> Envelope:
     if not isinstance(document, Mapping):
         raise UsageError([_problem("", f"a usage document must be a mapping, got {_kind(document)}", "usage-type")])
     problems: list[Diagnostic] = []
-    for key in document:
-        if key not in ENVELOPE_KEYS:
-            problems.append(
-                _problem(
-                    str(key),
-                    f"unknown key '{key}' (allowed: {', '.join(ENVELOPE_KEYS)})",
-                    "usage-key",
-                    did_you_mean(str(key), ENVELOPE_KEYS),
-                )
-            )
+    if not document.keys() <= _ENVELOPE_KEY_SET:
+        problems += _unknown_keys(document, ENVELOPE_KEYS, "", "key", "usage-key", "allowed")
     tariff = document.get("tariff")
-    if tariff is not None and not isinstance(tariff, str):
-        problems.append(_problem("tariff", f"expected a tariff id as text, got {_kind(tariff)}", "usage-type"))
+    if tariff is not None and not (isinstance(tariff, str) and len(tariff) <= MAX_NAME_LENGTH):
+        problems.append(_problem("tariff", f"expected a tariff id as text, got {_kind(tariff)} {_show(tariff)}".rstrip(), "usage-type"))
     account = _account(document, problems)
     period: Period | None = None
     if "period" not in document:
@@ -106,8 +106,9 @@ def read_envelope(document: Any) -> Envelope:
             problems.append(_problem(key, f"expected a mapping, got {_kind(document[key])}", "usage-type"))
     if "edition" not in document:
         problems.append(_problem("edition", "missing: the edition (plan) of the account", "usage-missing"))
-    elif not isinstance(document["edition"], str):
-        problems.append(_problem("edition", f"expected an edition name, got {_kind(document['edition'])}", "usage-type"))
+    elif not isinstance(document["edition"], str) or len(document["edition"]) > MAX_NAME_LENGTH:
+        edition = document["edition"]
+        problems.append(_problem("edition", f"expected an edition name, got {_kind(edition)} {_show(edition)}".rstrip(), "usage-type"))
     if problems or period is None or account is None:
         raise UsageError(problems)
     return Envelope(tariff=tariff, account=account, period=period, document=document)
@@ -156,16 +157,8 @@ def check_usage(envelope: Envelope, version: m.TariffVersion) -> PricingInput:
     values: dict[str, Any] = dict(plan.edition.attributes)
     details: dict[str, tuple[str, int]] = {}
     usage = document.get("usage") or {}
-    for key in usage:
-        if key not in version.meters:
-            problems.append(
-                _problem(
-                    f"usage.{key}",
-                    f"unknown meter '{key}' (meters: {', '.join(version.meters) or 'none'})",
-                    "meter",
-                    did_you_mean(str(key), version.meters),
-                )
-            )
+    if not usage.keys() <= version.meters.keys():
+        problems += _unknown_keys(usage, version.meters, "usage.", "meter", "meter", "meters")
     for name, meter in version.meters.items():
         path = f"usage.{name}"
         if name not in usage or usage[name] is None:
@@ -206,17 +199,32 @@ def _meter_value(meter: m.Meter, raw: Any, path: str, period: Period, problems: 
         if meter.aggregation == "max":
             return max(checked)
         if meter.aggregation == "sum":
-            return sum(checked, Decimal(0))
+            return _exact_sum(checked, path, problems)
         return checked[-1]
     return _number(meter, raw, path, problems)
+
+
+def _exact_sum(numbers: list[Decimal], path: str, problems: list[Diagnostic]) -> Decimal | None:
+    """The sum in the pricing context (never the caller's): exact, or refused."""
+    try:
+        with decimal.localcontext(PRICING_CONTEXT):
+            return sum(numbers, Decimal(0))
+    except decimal.DecimalException:
+        problems.append(_problem(path, f"the daily values add up to more than {PRICING_CONTEXT.prec} significant digits", "meter-range"))
+        return None
 
 
 def _number(meter: m.Meter, raw: Any, path: str, problems: list[Diagnostic]) -> Decimal | None:
     whole = meter.type == "integer"
     kind = "a whole number" if whole else "a number"
     bounds = f"from {meter.minimum} to {meter.maximum}"
+    if isinstance(raw, float):  # float-ok: refused, never used
+        hint = "binary floats are inexact; pass decimal.Decimal (or a JSON/YAML number, which the engine reads exactly)"
+        problems.append(_problem(path, f"expected {kind} {bounds}, got the binary float {raw!r}", "meter-type", hint))
+        return None
     if isinstance(raw, bool) or not isinstance(raw, int | Decimal):
-        problems.append(_problem(path, f"expected {kind} {bounds}, got {_kind(raw)} {_show(raw)}".rstrip(), "meter-type"))
+        shown = "" if raw is None else _show(raw)
+        problems.append(_problem(path, f"expected {kind} {bounds}, got {_kind(raw)} {shown}".rstrip(), "meter-type"))
         return None
     if isinstance(raw, Decimal) and not raw.is_finite():
         problems.append(_problem(path, f"expected {kind} {bounds}, got {raw}", "meter-type"))
@@ -244,16 +252,8 @@ def _addons(
     problems: list[Diagnostic],
 ) -> dict[str, dt.date]:
     activations: dict[str, dt.date] = {}
-    for key in addons:
-        if key not in version.options:
-            problems.append(
-                _problem(
-                    f"addons.{key}",
-                    f"unknown add-on '{key}' (add-ons: {', '.join(version.options) or 'none'})",
-                    "option",
-                    did_you_mean(str(key), version.options),
-                )
-            )
+    if not addons.keys() <= version.options.keys():
+        problems += _unknown_keys(addons, version.options, "addons.", "add-on", "option", "add-ons")
     for name, option in version.options.items():
         values[name] = False if option.type == "switch" else None
         raw = addons.get(name)
@@ -304,7 +304,7 @@ def _chosen(option: m.Option, raw: Any, path: str, problems: list[Diagnostic]) -
         return None
     if isinstance(raw, Mapping) and set(raw) == {"activated_on"}:
         day = raw["activated_on"]
-        if isinstance(day, dt.date):
+        if isinstance(day, dt.date) and not isinstance(day, dt.datetime):  # a datetime would not compare with dates
             return day
         if isinstance(day, str):
             try:
@@ -317,9 +317,35 @@ def _chosen(option: m.Option, raw: Any, path: str, problems: list[Diagnostic]) -
     return None
 
 
+def _unknown_keys(mapping: Mapping[Any, Any], known: Any, prefix: str, what: str, rule: str, listing: str) -> list[Diagnostic]:
+    """One diagnostic per unknown key, the first MAX_REPORTED_KEYS of them, then a count of the rest."""
+    unknown = [key for key in mapping if key not in known]
+    found = [
+        _problem(
+            prefix + _name(key),
+            f"unknown {what} '{_name(key)}' ({listing}: {', '.join(known) or 'none'})",
+            rule,
+            did_you_mean(_name(key), known),
+        )
+        for key in unknown[:MAX_REPORTED_KEYS]
+    ]
+    if len(unknown) > MAX_REPORTED_KEYS:
+        more = len(unknown) - MAX_REPORTED_KEYS
+        found.append(_problem(prefix.rstrip(".") or "(document)", f"and {more} more unknown {what}s, not listed", rule))
+    return found
+
+
+def _name(key: Any) -> str:
+    """A key as it may be echoed in a message: text, and never a megabyte of it."""
+    text = key if isinstance(key, str) else repr(key)[:200]
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
+    if isinstance(value, float):
+        return "a binary floating-point number (pass a Decimal or an int)"
     if isinstance(value, int | Decimal):
         return "a number"
     if isinstance(value, str):

@@ -142,7 +142,7 @@ def test_lines_that_are_not_json_are_rejected_with_their_line(tmp_path, capsys):
     assert [(entry["line"], entry["record"], entry["errors"][0]["rule"]) for entry in entries] == [
         (3, "{not json", "usage-syntax"),
         (4, [1, 2], "usage-type"),
-        (5, "NaN", "usage-syntax"),
+        (5, "NaN", "usage-number"),
         (6, '{"account": "\ufffd"}', "encoding"),
     ]
     assert entries[0]["errors"][0] == {

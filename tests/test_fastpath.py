@@ -72,7 +72,7 @@ IM_OPTIONS = {
     "message_retention_days": [30, 90, 180, 360],
     "audio_video_call": [{"activated_on": "2026-10-15"}, {"activated_on": "2026-11-30"}],
 }
-MIXED_METERS = {"storage_gb": (0, 3000), "calls": (0, 10**9), "users": (0, 10**6), "minutes": (1, 99_999)}
+MIXED_METERS = {"storage_gb": (0, 3000), "calls": (0, 10**9), "users": (0, 10**6), "minutes": (0, 99_999)}
 MIXED_OPTIONS = {
     "support": [True],
     "region": ["eu", "us"],
@@ -103,15 +103,28 @@ def documents(draw: Any, editions: list[str], meters: dict[str, tuple[int, int]]
 
 DROP = object()
 ODD_VALUES: dict[str, list[Any]] = {
-    "tariff": ["other", 5, None, "mixed", "tencent-im", DROP],
+    "tariff": ["other", 5, None, "mixed", "tencent-im", "t" * 101, DROP],
     "account": [1400000002, 0, "", " x", "x ", "a" * 128, "a" * 129, True, -1, 2**200, 2**201, Decimal(5), None, DROP],
-    "period": ["2026-13", "2021-12", "1999-01", 202611, "2026-1", "0000-01", dt.date(2026, 11, 5), "2026-11 ", None, DROP],
-    "edition": ["gold", 3, "", "Pro", None, DROP],
+    "period": [
+        "2026-13",
+        "2021-12",
+        "1999-01",
+        202611,
+        "2026-1",
+        "0000-01",
+        "9000-12",
+        "9001-01",
+        "２０２６-11",
+        dt.date(2026, 11, 5),
+        None,
+        DROP,
+    ],
+    "edition": ["gold", 3, "", "Pro", "e" * 101, None, DROP],
     "usage": [None, [], {}, "x", DROP],
     "addons": [None, [], {}, "x", DROP],
     "extra": [1],
     "meter": [
-        *[0, -1, 1, 10**12, 10**12 + 1, 2**80, True, "5", None, DROP],
+        *[0, -1, 1, 10**12, 10**12 + 1, 2**80, True, "5", 1.5, None, DROP],
         *[Decimal(5), Decimal("5.5"), Decimal("NaN"), Decimal("sNaN"), Decimal("-Infinity")],
         *[
             [],

@@ -1,0 +1,57 @@
+"""`tariff diff OLD NEW`: what a price change changes, in pricing terms, and what it does to invoices."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ..cli import EXIT_FOUND, EXIT_OK
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "diff",
+        help="compare two tariff versions in pricing terms, with the impact on invoices",
+        description=(
+            "Compare two versions of a tariff: one line per pricing change (a fee, a block size, a tier, an option\n"
+            "added or removed, availability, a trial, rounding, billing cycle, settlement), each with the line of\n"
+            "NEW it sits on. Reordering, comments, quoting and whitespace are not changes."
+        ),
+        epilog=(
+            "Examples:\n"
+            "  tariff diff tariffs/tencent-im/2022-01-01.yaml tariffs/tencent-im/2027-01-01.yaml\n"
+            "  tariff diff main:tariffs/tencent-im/2027-01-01.yaml tariffs/tencent-im/2027-01-01.yaml --format markdown\n"
+            "  tariff diff OLD NEW --scenarios examples/ --scenarios tariffs/tencent-im/scenarios.yaml\n\n"
+            "OLD and NEW are files, or REV:path (the path from the repository's top) read with 'git show'.\n"
+            "--scenarios prices every usage document under both versions, whatever their dates.\n"
+            "Exit codes with --exit-code: 0 pricing unchanged, 1 changed, 2 error (without it: 0 done, 2 error)."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("old", metavar="OLD", help="the version before: a file, or REV:path")
+    parser.add_argument("new", metavar="NEW", help="the version after: a file, or REV:path")
+    parser.add_argument(
+        "--scenarios",
+        metavar="FILE_OR_DIR",
+        action="append",
+        help="usage documents, a directory of them, or a golden scenarios file; may be repeated",
+    )
+    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="output format (default: text)")
+    parser.add_argument("--exit-code", action="store_true", help="exit 1 when pricing changed, 0 when not (as git diff --exit-code)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import review
+    from ..diff import diff
+    from ..impact import impact, load_scenarios
+    from ..revisions import read_document
+
+    old, new = read_document(args.old), read_document(args.new)
+    scenarios = [s for spec in args.scenarios or () for s in load_scenarios(spec)]
+    found = diff(old, new)
+    effect = impact(old.version, new.version, scenarios) if args.scenarios else None
+    render = {"text": review.render_text, "markdown": review.render_markdown, "json": review.render_json}[args.format]
+    sys.stdout.write(render(found, effect))
+    return EXIT_FOUND if args.exit_code and found.changed else EXIT_OK

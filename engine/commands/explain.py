@@ -1,0 +1,52 @@
+"""`tariff explain USAGE`: the invoice with the formula, values and steps behind every amount."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ..cli import EXIT_OK
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "explain",
+        help="price one usage document and show why each amount is what it is",
+        description=(
+            "Price one usage document (YAML or JSON, '-' for stdin) as 'tariff quote' does, and show for each\n"
+            "invoice line the charge, the tariff file:line that defines it, its formula, the formula with the\n"
+            "values put in and the steps to the amount; the charges that came to nothing and why; how each\n"
+            "meter was aggregated; and the edition checks the usage passed."
+        ),
+        epilog=(
+            "Examples:\n"
+            "  tariff explain examples/pro-usage.yaml\n"
+            "  tariff explain usage.json --tariff tariffs/tencent-im --format json\n\n"
+            "The amounts are the invoice's own, from the same pricing as 'tariff quote'. See docs/explain.md."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("usage", metavar="USAGE", help="usage document: a .yaml or .json file, or - for stdin")
+    parser.add_argument(
+        "--tariff",
+        metavar="FILE_OR_DIR",
+        help="a tariff version file or a tariff directory (default: the shipped tariff named by the usage's 'tariff')",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import catalog
+    from ..documents import read_usage
+    from ..explain import explain, render_text
+
+    usage = read_usage(args.usage)
+    target = catalog.load_tariff(args.tariff) if args.tariff else catalog.load_catalog()
+    explanation = explain(target, usage)
+    if args.format == "json":
+        sys.stdout.write(explanation.to_json(indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(explanation))
+    return EXIT_OK

@@ -1,0 +1,113 @@
+"""`tariff serve`: the pricing HTTP API on uvicorn (needs the `server` extra)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ..cli import EXIT_FAILED, EXIT_OK
+from ..errors import Diagnostic, Error
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "serve",
+        help="serve the pricing HTTP API",
+        description="Serve the pricing HTTP API (/v1/quote, /v1/quote:batch, /v1/tariffs, /openapi.json, ...) on uvicorn. "
+        "The tariff directory is watched: a valid change is served within the poll interval (or at once on SIGHUP); "
+        "an invalid one is refused and logged, and the last good set keeps serving.",
+        epilog=(
+            "Examples:\n"
+            "  tariff serve\n"
+            "  tariff serve --tariffs /srv/tariffs --host 0.0.0.0 --port 8080 --workers 2\n"
+            "  kill -HUP <pid>     reload the tariffs now\n\n"
+            "Needs the server extra: pip install 'tariff-engine[server]'. Logs are JSON lines on stderr."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--tariffs", metavar="DIR", help="tariff root: one directory per tariff (default: the shipped tariffs)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=8080, help="port to listen on (default: 8080)")
+    parser.add_argument("--workers", type=_positive, default=1, metavar="N", help="worker processes (default: 1)")
+    parser.add_argument(
+        "--poll",
+        type=_milliseconds,
+        default=2000,
+        metavar="SECONDS",
+        help="look for tariff changes this often; 0: only on SIGHUP (default: 2)",
+    )
+    parser.add_argument(
+        "--max-batch", type=_positive, default=1000, metavar="N", help="most documents in one batch request (default: 1000)"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    uvicorn = _server_extra()
+    from ..catalog import load_catalog
+    from ..resources import tariffs_dir
+    from ..server.config import ENVIRONMENT_KEY, ServerConfig
+    from ..server.logs import logging_config
+
+    root = Path(args.tariffs) if args.tariffs else tariffs_dir()
+    load_catalog(root)  # refuse to start on a broken set, with the usual diagnostics
+    config = ServerConfig(tariffs=root.resolve(), poll_ms=args.poll, max_batch=args.max_batch)
+    os.environ[ENVIRONMENT_KEY] = config.to_environment()
+    try:
+        uvicorn.run(
+            "engine.server.app:app_from_environment",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            access_log=False,
+            log_config=logging_config(),
+        )
+    except SystemExit as stopped:  # uvicorn exits on a port in use or a failed startup, having logged why
+        return EXIT_FAILED if stopped.code else EXIT_OK
+    return EXIT_OK
+
+
+def _server_extra() -> Any:
+    try:
+        import starlette  # noqa: F401
+        import uvicorn
+    except ImportError as missing:
+        from ..server import SERVER_EXTRA_HINT
+
+        raise Error(
+            [
+                Diagnostic(
+                    message=f"the HTTP server is not installed ({missing.name} is missing)",
+                    rule="server-extra",
+                    file="tariff serve",
+                    hint=SERVER_EXTRA_HINT,
+                )
+            ]
+        ) from None
+    return uvicorn
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port (0 to 65535)")
+    return int(value)
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
+
+
+def _milliseconds(value: str) -> int:
+    try:
+        seconds = Decimal(value)
+    except InvalidOperation:
+        seconds = Decimal(-1)
+    if not seconds.is_finite() or seconds < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds (0 or more, e.g. 0.5)")
+    return int(seconds * 1000)

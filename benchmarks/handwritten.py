@@ -5,8 +5,8 @@ This is what a careful developer would write by hand for this one price list, so
 
 - It checks what the engine checks for this tariff: a mapping with only the envelope keys;
   the tariff id (when given); the account (text of 1 to 128 characters without surrounding
-  spaces, or a whole number ≥ 0); the period (YYYY-MM, a real month, on or after the
-  version's 2022-01-01); the edition; meters (whole numbers from 0 to 10^12, one value or a
+  spaces, or a whole number ≥ 0); the period (YYYY-MM in ASCII digits, a real month from the
+  version's 2022-01-01 to 9000-12); the edition; meters (whole numbers from 0 to 10^12, one value or a
   daily series of 1 to as many values as the month has days, required on pro and flagship,
   unknown meters refused); add-ons (unknown names, switches, offered values per edition,
   availability per edition, the audio/video activation date and its 60-day free trial).
@@ -106,10 +106,10 @@ def rate(document: Any) -> Invoice:
     edition = document.get("edition")
     if edition not in PLAN_LINES:
         raise refuse("edition", "not an edition")
-    usage = document.get("usage") or {}
-    addons = document.get("addons") or {}
-    if not isinstance(usage, dict) or not isinstance(addons, dict):
+    usage, addons = document.get("usage"), document.get("addons")
+    if not (usage is None or isinstance(usage, dict)) or not (addons is None or isinstance(addons, dict)):
         raise refuse("usage", "expected a mapping")
+    usage, addons = usage or {}, addons or {}
     lines = [PLAN_LINES[edition]]
     if edition == "trial":
         _meters(usage, last.day, required=False)
@@ -133,10 +133,11 @@ def _account(account: Any) -> str:
 
 
 def _month(label: Any) -> tuple[dt.date, dt.date, Settlement]:
-    if not (type(label) is str and len(label) == 7 and label[4] == "-" and label[:4].isdigit() and label[5:].isdigit()):
+    digits = type(label) is str and label.isascii() and len(label) == 7 and label[4] == "-"
+    if not (digits and label[:4].isdigit() and label[5:].isdigit()):
         raise refuse("period", "not a calendar month")
     year, month = int(label[:4]), int(label[5:])
-    if not (1 <= month <= 12 and year >= 1):
+    if not (1 <= month <= 12 and 1 <= year <= 9000):  # the engine's last year (later trials would overflow dates)
         raise refuse("period", "not a calendar month")
     first = dt.date(year, month, 1)
     if first < EFFECTIVE_FROM:

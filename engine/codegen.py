@@ -208,14 +208,13 @@ def _block_line(charge: m.BlocksCharge, count: Decimal, finish: Finish) -> Invoi
 
 
 def _whole_blocks(meter: m.Meter, included: Decimal, size: Decimal) -> bool:
-    """Whether whole-number arithmetic gives `evaluate._blocks`'s count, digit for digit.
+    """Whether whole-number arithmetic gives `evaluate.blocks_over`'s count, digit for digit.
 
-    The meter's values are whole numbers, the quota and block size whole too, and the size's
-    exponent is not negative, so the quotient never carries a positive exponent.
+    It does when the meter's values, the quota and the block size are whole numbers: the
+    count is then a quotient of `divmod`, a whole number with exponent 0, as `Decimal(count)` is.
     """
-    exponent = size.as_tuple().exponent
     whole = included == included.to_integral_value() and size == size.to_integral_value()
-    return meter.type == "integer" and meter.aggregation != "sum" and whole and isinstance(exponent, int) and exponent >= 0
+    return meter.type == "integer" and meter.aggregation != "sum" and whole
 
 
 def _decimal_blocks(charge: m.BlocksCharge, included: Decimal, none: InvoiceLine, finish: Finish) -> Callable[[Any], InvoiceLine]:

@@ -15,6 +15,8 @@ from typing import Any
 from .errors import Diagnostic, did_you_mean
 from .resources import schema
 from .source import Source, json_path
+from .values import kind as _kind_of
+from .values import shown as _show
 
 _TYPE_WORDS = {
     "object": "a mapping",
@@ -173,29 +175,3 @@ def _describe(error: Any) -> tuple[str, str | None, list[str | int] | None]:
 def _property_hint(error: Any, name: str) -> str | None:
     properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
     return _first_sentence(properties.get(name, {}).get("description"))
-
-
-def _kind_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | Decimal):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, dict):
-        return "mapping"
-    if isinstance(value, list):
-        return "list"
-    return "null" if value is None else type(value).__name__
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, dict | list):
-        return ""
-    return str(value)

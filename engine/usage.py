@@ -20,6 +20,8 @@ from typing import Any, NamedTuple
 from . import model as m
 from .errors import Diagnostic, UsageError, did_you_mean
 from .money import PRICING_CONTEXT
+from .values import a_kind as _kind
+from .values import shown as _show
 
 ENVELOPE_KEYS = ("tariff", "account", "period", "edition", "usage", "addons")
 _ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS)
@@ -339,34 +341,3 @@ def _name(key: Any) -> str:
     """A key as it may be echoed in a message: text, and never a megabyte of it."""
     text = key if isinstance(key, str) else repr(key)[:200]
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, float):
-        return "a binary floating-point number (pass a Decimal or an int)"
-    if isinstance(value, int | Decimal):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return "null" if value is None else type(value).__name__
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return repr(value) if len(value) <= 40 else repr(value[:37] + "...")
-    if isinstance(value, int) and value.bit_length() > 3000:
-        return f"(a number of about {int(value.bit_length() * 0.30103)} digits)"
-    if isinstance(value, int | Decimal):
-        text = str(value)
-        return text if len(text) <= 40 else text[:20] + "…" + f" ({len(text)} digits)"
-    return ""

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from ..cli import EXIT_OK
+from .common import add_usage_arguments, usage_and_target
 
 
 def register(sub: Any) -> None:
@@ -27,23 +28,14 @@ def register(sub: Any) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("usage", metavar="USAGE", help="usage document: a .yaml or .json file, or - for stdin")
-    parser.add_argument(
-        "--tariff",
-        metavar="FILE_OR_DIR",
-        help="a tariff version file or a tariff directory (default: the shipped tariff named by the usage's 'tariff')",
-    )
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    add_usage_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import catalog
-    from ..documents import read_usage
     from ..explain import explain, render_text
 
-    usage = read_usage(args.usage)
-    target = catalog.load_tariff(args.tariff) if args.tariff else catalog.load_catalog()
+    usage, target = usage_and_target(args)
     explanation = explain(target, usage)
     if args.format == "json":
         sys.stdout.write(explanation.to_json(indent=2) + "\n")

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from ..cli import EXIT_OK
+from .common import add_usage_arguments, usage_and_target
 
 
 def register(sub: Any) -> None:
@@ -23,23 +24,15 @@ def register(sub: Any) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("usage", metavar="USAGE", help="usage document: a .yaml or .json file, or - for stdin")
-    parser.add_argument(
-        "--tariff",
-        metavar="FILE_OR_DIR",
-        help="a tariff version file or a tariff directory (default: the shipped tariff named by the usage's 'tariff')",
-    )
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    add_usage_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import catalog, pricing
-    from ..documents import read_usage
+    from .. import pricing
     from ..invoice import render_text
 
-    usage = read_usage(args.usage)
-    target = catalog.load_tariff(args.tariff) if args.tariff else catalog.load_catalog()
+    usage, target = usage_and_target(args)
     invoice = pricing.quote(target, usage)
     if args.format == "json":
         sys.stdout.write(invoice.to_json(indent=2) + "\n")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import load_catalog, load_tariff
 from .errors import Diagnostic, Error, TariffError, UsageError
-from .explain import Explanation, explain
+from .explain import Explanation, explain  # eager: the submodule of the same name must not shadow the function
 from .invoice import Invoice, InvoiceLine
 from .model import Catalog, Tariff, TariffVersion
 from .pricing import quote
@@ -20,13 +20,16 @@ from .pricing import quote
 if TYPE_CHECKING:
     from .billrun import Rejection, quote_many
 
+# Imported on first use: a command's start should not pay for what it does not run.
+_LAZY = {"Rejection": "billrun", "quote_many": "billrun"}
+
 
 def __getattr__(name: str) -> Any:
-    # Bill-run names are imported on first use: every command's start would pay for them.
-    if name in ("Rejection", "quote_many"):
-        from . import billrun
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
 
-        return getattr(billrun, name)
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
 

@@ -28,7 +28,8 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
         sys.stderr.write(f"{diagnostic}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given the command line, only the named command is registered (a faster start)."""
     from .commands import COMMANDS
 
     parser = _Parser(
@@ -39,13 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    named = [word for word in (argv or ())[:1] if word in COMMANDS]
+    for name in named or COMMANDS:
         importlib.import_module(f"engine.commands.{name.replace('-', '_')}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
     if run is None:

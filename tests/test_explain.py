@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
 import pytest
 from conftest import FIXTURES, ROOT
 from hypothesis import given
@@ -278,3 +279,27 @@ def test_the_example_in_the_docs_is_the_real_output(capsys):
     assert main(["explain", str(ROOT / "examples" / "pro-usage.yaml")]) == 0
     [documented] = re.findall(r"```text\n(.*?)```", (ROOT / "docs" / "explain.md").read_text(), re.DOTALL)
     assert documented == capsys.readouterr().out
+
+
+def test_every_explanation_is_valid_under_its_published_schema(im):
+    from referencing import Registry, Resource
+
+    from engine.resources import schema
+
+    registry = Registry().with_resources([(schema(n)["$id"], Resource.from_contents(schema(n))) for n in ("invoice", "explanation")])
+    validator = jsonschema.Draft7Validator(schema("explanation"), registry=registry)
+    documents = [
+        {"account": "1", "period": "2026-11", "edition": "trial"},
+        {
+            "account": "1",
+            "period": "2026-11",
+            "edition": "pro",
+            "usage": {"dau": [1, 32000], "groups": 1},
+            "addons": {"message_retention_days": 90, "audio_video_call": {"activated_on": "2026-11-02"}},
+        },
+    ]
+    for document in documents:
+        assert list(validator.iter_errors(json.loads(engine.explain(im, document).to_json()))) == []
+    broken = json.loads(engine.explain(im, documents[1]).to_json())
+    broken["invoice"]["total"] = 1979.95
+    assert [error.message for error in validator.iter_errors(broken)] == ["1979.95 is not of type 'string'"]

@@ -15,8 +15,6 @@ import pytest
 from http_server import HOST, ROOT, Server
 from hypothesis import HealthCheck, given, settings
 
-import engine
-
 pytest.importorskip("uvicorn", reason="needs the server extra: pip install '.[server]'")
 pytest.importorskip("starlette", reason="needs the server extra: pip install '.[server]'")
 schemathesis = pytest.importorskip("schemathesis")
@@ -34,10 +32,7 @@ def api(tmp_path_factory):
     base = tmp_path_factory.mktemp("schemathesis")
     shutil.copytree(ROOT / "tariffs", base / "tariffs")
     server = Server(base / "tariffs", base / "server.log", "--poll", "0").start()
-    loaded = schemathesis.openapi.from_url(f"http://{HOST}:{server.port}/openapi.json")
-    if not hasattr(engine, "explain"):
-        loaded = loaded.exclude(path="/v1/explain")  # 501 until the engine has explain: covered in test_server.py
-    yield loaded
+    yield schemathesis.openapi.from_url(f"http://{HOST}:{server.port}/openapi.json")
     server.stop()
 
 

@@ -8,13 +8,13 @@ from typing import Any
 
 from ..cli import EXIT_OK
 
-NAMES = ("tariff", "usage", "invoice", "scenarios")
+NAMES = ("tariff", "usage", "invoice", "explanation", "scenarios")
 
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "schema",
-        help="print the tariff JSON Schema (or the usage, invoice or scenarios schema)",
+        help="print the tariff JSON Schema (or the usage, invoice, explanation or scenarios schema)",
         description="Print a JSON Schema shipped with the engine, for editors and tools that want it as a file.",
         epilog=(
             "Examples:\n"

@@ -33,7 +33,7 @@ from .config import ServerConfig
 from .inputs import JSON, batch_documents, only_query, read_json
 from .listings import tariff_summary, version_summaries
 from .logs import AccessLog, PricedBy, Receive, Scope, Send, log_event, note_priced
-from .problems import MEDIA_TYPE, Problem, from_usage_error, request_problem
+from .problems import MEDIA_TYPE, Problem, from_usage_error
 from .reload import Reloader, TariffSet
 
 
@@ -123,7 +123,8 @@ class PricingApi:
         return _json_response({"results": results}, version_header(refs))
 
     async def explain(self, request: Request) -> Response:
-        explain = _explain_function()
+        from ..explain import explain
+
         target = priced_against(request)
         document = await read_json(request, self.config.max_document_bytes)
         try:
@@ -202,16 +203,6 @@ def unknown_tariff(wanted: str, known: list[str]) -> Diagnostic:
     hint = did_you_mean(wanted, known)
     return Diagnostic(message=f"unknown tariff '{wanted}' (tariffs: {listed})", rule="tariff", path="tariff", hint=hint)
 
-
-def _explain_function() -> Any:
-    """`engine.explain`, looked up per request so an engine that gains it serves it."""
-    import engine
-
-    found = getattr(engine, "explain", None)
-    found = getattr(found, "explain", found)  # the module engine.explain, or the function it exports
-    if not callable(found):
-        raise request_problem(501, "this engine has no explain (engine.explain); /v1/quote prices the same document", "explain")
-    return found
 
 
 def _engine_version() -> str:

@@ -112,13 +112,20 @@ def _listings() -> dict[str, dict[str, Any]]:
     }
 
 
+def _explanation() -> dict[str, Any]:
+    """schemas/explanation.schema.json, its invoice pointing at the Invoice component it refers to."""
+    explanation = copy.deepcopy(schema("explanation"))
+    explanation["properties"]["invoice"] = {**_ref("Invoice"), "description": explanation["properties"]["invoice"]["description"]}
+    return explanation
+
+
 def components(config: ServerConfig) -> dict[str, Any]:
     schemas = {
         "Usage": copy.deepcopy(schema("usage")),
         "Invoice": copy.deepcopy(schema("invoice")),
         "Diagnostic": _diagnostic(),
         "Problem": _problem(),
-        "Explanation": {"type": "object", "description": "How the engine priced the usage: `engine.explain(...).to_dict()`."},
+        "Explanation": _explanation(),
         **_batch(config),
         **_listings(),
     }
@@ -146,7 +153,6 @@ def _problems(*statuses: int) -> dict[str, Any]:
         413: "The body (or the batch) is over the limit.",
         415: "The body is not application/json.",
         422: "The usage cannot be priced; `errors` lists every problem.",
-        501: "This engine has no explain.",
     }
     return {str(status): _json(_ref("Problem"), reasons[status], media=PROBLEM) for status in statuses}
 
@@ -198,7 +204,7 @@ def paths(config: ServerConfig) -> dict[str, Any]:
             "Explain how a usage document is priced",
             "Usage",
             _json(_ref("Explanation"), "The explanation.", priced=True),
-            (*usage_errors, 501),
+            usage_errors,
         ),
         "/v1/tariffs": _get("The tariffs served", _json(_ref("TariffList"), "Every tariff, with its latest version.")),
         "/v1/tariffs/{id}/versions": _get(

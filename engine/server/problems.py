@@ -22,7 +22,6 @@ TITLES = {
     413: ("too-large", "Request too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("invalid-usage", "Invalid usage"),
-    501: ("not-available", "Not available in this engine"),
 }
 
 

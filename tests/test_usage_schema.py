@@ -18,6 +18,7 @@ from engine.resources import schema
 
 VALID = [
     {"tariff": "tencent-im", "account": "1", "period": "2026-11", "edition": "trial"},
+    {"account": "1", "period": "9000-12", "edition": "trial"},
     {"account": 5, "period": "2026-11", "edition": "pro", "usage": {"dau": 1, "groups": [1, 2]}},
     {
         "account": "x",
@@ -41,6 +42,8 @@ INVALID = [
     {"period": "2026-11", "edition": "pro"},
     {"account": "1", "period": "2026-13", "edition": "pro"},
     {"account": "1", "period": "2026-1", "edition": "pro"},
+    {"account": "1", "period": "0000-01", "edition": "trial"},
+    {"account": "1", "period": "9001-01", "edition": "trial"},
     {"account": "1", "period": "2026-11", "edition": "pro", "extra": True},
     {"account": True, "period": "2026-11", "edition": "trial"},
     {"account": " padded", "period": "2026-11", "edition": "trial"},

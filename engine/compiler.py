@@ -20,6 +20,7 @@ from .expressions import Expression, ExpressionError, compile_expression, consta
 from .fastpath import prepare
 from .money import Rounding, decimals_of
 from .source import PathItem, Source, json_path
+from .values import shown as _shown
 
 # Amounts billed as written: more decimals than the rounding scale is probably a typo (a warning).
 # Unit prices are rates (0.0015 per message is normal): only the amount they produce is rounded.
@@ -502,12 +503,6 @@ def _near(text: str, offset: int) -> str:
     if not rest:
         return "at the end of the expression"
     return f"at '{rest[:12]}{'...' if len(rest) > 12 else ''}'"
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _money(value: Any) -> Any:

@@ -10,6 +10,7 @@ batches are handed back in input order whatever the number of workers.
 from __future__ import annotations
 
 import json
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -197,7 +198,29 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start_worker(tariffs: Tariffs, name: str) -> None:
+    _end_with_the_run()
     _WORKER.update(target=tariffs.load(), name=name, writer=InvoiceWriter())
+
+
+def _end_with_the_run() -> None:
+    """End this worker as soon as the run that started it is gone.
+
+    A worker waiting for a batch sees the pipe close when the run dies, but a run killed (SIGKILL)
+    while the pool shuts down can die holding the lock the workers take to read that pipe: they
+    would wait for it for ever. A thread waits on the run's sentinel (a pipe end that closes when
+    the run's process ends, for every start method) and ends the worker then.
+    """
+    import multiprocessing
+    import threading
+
+    run = multiprocessing.parent_process()
+    if run is not None:
+        threading.Thread(target=_exit_after, args=(run,), name="end-with-the-run", daemon=True).start()
+
+
+def _exit_after(run: Any) -> None:
+    run.join()
+    os._exit(1)
 
 
 def _price_in_worker(batch: Batch) -> Priced:

@@ -29,6 +29,7 @@ _TEXT_FIELDS = frozenset(("tariff", "account", "period", "edition"))
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 Paths = tuple[tuple[str, ...], ...]
+_WHITE_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips: a line of nothing else is blank
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +106,11 @@ def _header_problem(path: tuple[str, ...], before: Sequence[tuple[str, ...]], co
 
 
 def csv_rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
-    """(line number where the row starts, cells) of each row that is not empty."""
+    """(line number where the row starts, cells) of each row that is not blank: a row of cells that are all
+    empty or ASCII white space is skipped, as a JSON line of nothing but ASCII white space is."""
     start = reader.line_num + 1
     for row in reader:
-        if any(cell != "" for cell in row):
+        if any(cell.strip(_WHITE_SPACE) for cell in row):
             yield start, row
         start = reader.line_num + 1
 

@@ -32,7 +32,8 @@ def register(sub: Any) -> None:
             "usage.dau, addons.message_retention_days, addons.audio_video_call.activated_on. An empty cell is\n"
             "an absent field; see docs/bill-runs.md.\n\n"
             "Exit codes: 0 done; 1 with --strict, when a record was rejected; 2 when the tariffs or the input\n"
-            "could not be read. Outputs are written under a temporary name and renamed when the run is done."
+            "could not be read, or an output could not be written. Outputs are written under a temporary name\n"
+            "(FILE.partial-PID) and renamed when the run is done; the next run removes those a killed run left."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -117,7 +118,13 @@ def _not_utf8(error: UnicodeDecodeError, name: str) -> UsageError:
 
 
 class _Outputs:
-    """Invoices, rejects and summary, written under temporary names and renamed at the end."""
+    """Invoices, rejects and summary, written under temporary names and renamed at the end.
+
+    A temporary output is named `FINAL.partial-PID` and locked while its run writes it; one that
+    a killed run left behind is removed by the next run writing FINAL (see `_remove_abandoned`).
+    The summary is renamed last, and an older summary is removed before anything is renamed: a
+    summary marks a finished set of outputs.
+    """
 
     def __init__(self, out: str, rejects: str | None, summary: str | None) -> None:
         self.paths = {key: path for key, path in (("out", out), ("rejects", rejects), ("summary", summary)) if path and path != "-"}
@@ -125,12 +132,11 @@ class _Outputs:
         self.out = out
 
     def __enter__(self) -> _Outputs:
-        try:
-            for key, path in self.paths.items():
-                self.files[key] = open(self._temporary(path), "wb")
-        except OSError as error:
-            self._discard()
-            raise UsageError([Diagnostic(message=f"cannot write: {error.strerror or error}", rule="io", file=error.filename)]) from None
+        for key, path in self.paths.items():
+            with _writing(path, self._discard):
+                _remove_abandoned(Path(path))
+                self.files[key] = open(self._temporary(path), "wb")  # closed by finish or _discard
+                _lock(self.files[key])
         return self
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
@@ -139,28 +145,103 @@ class _Outputs:
     @staticmethod
     def _temporary(path: str) -> Path:
         final = Path(path)
-        return final.with_name(f"{final.name}.partial-{os.getpid()}")
+        return final.with_name(f"{final.name}{_PARTIAL}{os.getpid()}")
 
     def write(self, invoices: bytes, rejects: bytes) -> None:
-        self.files.get("out", sys.stdout.buffer).write(invoices)
-        if "rejects" in self.files:
-            self.files["rejects"].write(rejects)
+        if "out" not in self.files:  # standard output: a closed pipe is the CLI's to report
+            sys.stdout.buffer.write(invoices)
+        for key, data in (("out", invoices), ("rejects", rejects)):
+            if key in self.files:
+                with _writing(self.paths[key]):
+                    self.files[key].write(data)
 
     def finish(self, totals: Any) -> None:
-        """Write the summary, then give every output its own name."""
+        """Write the summary, then give every output its own name, the summary last."""
         if "summary" in self.files:
-            self.files["summary"].write(_summary_csv(totals).encode())
+            with _writing(self.paths["summary"]):
+                self.files["summary"].write(_summary_csv(totals).encode())
         for key, handle in self.files.items():
-            handle.close()
-            os.replace(self._temporary(self.paths[key]), self.paths[key])
+            with _writing(self.paths[key]):
+                handle.close()
+        if "summary" in self.paths:
+            with _writing(self.paths["summary"]), contextlib.suppress(FileNotFoundError):
+                os.unlink(self.paths["summary"])
+        for key in self.files:
+            with _writing(self.paths[key]):
+                os.replace(self._temporary(self.paths[key]), self.paths[key])
         self.files = {}
 
     def _discard(self) -> None:
         for key, handle in self.files.items():
-            handle.close()
+            with contextlib.suppress(OSError):
+                handle.close()
             with contextlib.suppress(OSError):
                 self._temporary(self.paths[key]).unlink()
         self.files = {}
+
+
+_PARTIAL = ".partial-"
+
+
+@contextlib.contextmanager
+def _writing(path: str, cleanup: Any = None) -> Iterator[None]:
+    """An output that cannot be written (a full disk, a missing directory) stops the run with a diagnostic."""
+    try:
+        yield
+    except OSError as error:
+        if cleanup is not None:
+            cleanup()
+        raise UsageError([Diagnostic(message=f"cannot write: {error.strerror or error}", rule="io", file=path)]) from None
+
+
+def _lock(handle: IO[bytes]) -> None:
+    """Hold an advisory lock on a temporary output while the run lives (the system drops it when the run dies)."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system, where `_gone` never tells a run is gone
+        return
+    with contextlib.suppress(OSError):
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _remove_abandoned(final: Path) -> None:
+    """Remove the `FINAL.partial-PID` files of runs that are gone: no process PID, no lock held on the file."""
+    import glob
+    import stat
+
+    for path in final.parent.glob(glob.escape(final.name) + _PARTIAL + "*"):
+        pid = path.name[len(final.name) + len(_PARTIAL) :]
+        with contextlib.suppress(OSError):
+            if pid.isascii() and pid.isdigit() and stat.S_ISREG(path.lstat().st_mode) and _gone(pid) and not _locked(path):
+                path.unlink()
+
+
+def _gone(pid: str) -> bool:
+    """Whether no process has this number (False when that cannot be told)."""
+    if os.name != "posix":  # on Windows, os.kill(pid, 0) would end the process
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):  # someone else's process, or not a process number at all
+        return False
+    return False
+
+
+def _locked(path: Path) -> bool:
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)  # and with it the lock, if it was taken
+    return False
 
 
 def _summary_csv(totals: Any) -> str:

@@ -27,7 +27,7 @@ from .errors import Diagnostic
 from .evaluate import _rounding_line, _settlement
 from .invoice import Invoice, InvoiceLine, Settlement, TariffRef
 from .money import PRICING_CONTEXT, ZERO, Rounding
-from .usage import ENVELOPE_KEYS, MAX_ACCOUNT_LENGTH, MAX_NAME_LENGTH, Envelope, Period, calendar_month
+from .usage import ENVELOPE_KEYS, MAX_NAME_LENGTH, Envelope, Period, account_text_ok, calendar_month
 
 _ENVELOPE_KEYS = frozenset(ENVELOPE_KEYS)
 _NOTHING: Mapping[str, Any] = {}
@@ -58,7 +58,7 @@ def quick_envelope(document: Any) -> Envelope | None:
     if not (usage is None or type(usage) is dict) or not (addons is None or type(addons) is dict):
         return None
     if type(account) is str:
-        if not 0 < len(account) <= MAX_ACCOUNT_LENGTH or account.strip() != account:
+        if not account_text_ok(account):
             return None
     elif type(account) is int and account >= 0 and account.bit_length() <= 200:
         account = str(account)

@@ -28,6 +28,7 @@ _ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS)
 MAX_ACCOUNT_LENGTH = 128
 MAX_NAME_LENGTH = 100  # a tariff id or an edition name
 MAX_REPORTED_KEYS = 20  # unknown keys reported one by one; the rest are counted
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})")  # fullmatch: no trailing newline, ASCII digits only
 LAST_YEAR = 9000  # later dates would overflow Python's dates when a trial or settlement runs on
 
@@ -116,6 +117,11 @@ def read_envelope(document: Any) -> Envelope:
     return Envelope(tariff=tariff, account=account, period=period, document=document)
 
 
+def account_text_ok(account: str) -> bool:
+    """An account as text: one line, no control characters (it ends up in files and logs), no padding."""
+    return 0 < len(account) <= MAX_ACCOUNT_LENGTH and account.strip() == account and not _CONTROL.search(account)
+
+
 def _account(document: Mapping[str, Any], problems: list[Diagnostic]) -> str | None:
     if "account" not in document:
         problems.append(_problem("account", "missing: the account billed (text or a whole number)", "usage-missing"))
@@ -126,12 +132,12 @@ def _account(document: Mapping[str, Any], problems: list[Diagnostic]) -> str | N
             problems.append(_problem("account", "account number is too long", "usage-value"))
             return None
         return str(account)
-    if isinstance(account, str) and 0 < len(account) <= MAX_ACCOUNT_LENGTH and account.strip() == account:
+    if isinstance(account, str) and account_text_ok(account):
         return account
     problems.append(
         _problem(
             "account",
-            f"expected text of 1 to {MAX_ACCOUNT_LENGTH} characters without surrounding spaces, "
+            f"expected one line of text of 1 to {MAX_ACCOUNT_LENGTH} characters without surrounding spaces or control characters, "
             f"or a whole number ≥ 0, got {_kind(account)}",
             "usage-type",
         )

@@ -367,7 +367,7 @@ class Line:
     rule: str | None = None
 
 
-ODD = ((("account",), "two\nlines"), (("account",), 7))  # taken by the engine; in CSV, a quoted cell over two lines
+ODD = ((("account",), 'comma, "quote"'), (("account",), 7))  # taken by the engine; in CSV, a quoted cell with a quote
 
 
 def _changed(record: dict[str, Any], change: tuple[tuple[str, ...], Any]) -> dict[str, Any]:

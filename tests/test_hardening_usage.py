@@ -156,7 +156,8 @@ def test_megabyte_strings_are_never_echoed(im: engine.Tariff) -> None:
         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...: error: unknown key 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' "
         "(allowed: tariff, account, period, edition, usage, addons) [usage-key]",
         "tariff: error: expected a tariff id as text, got text 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' [usage-type]",
-        "account: error: expected text of 1 to 128 characters without surrounding spaces, or a whole number ≥ 0, got text [usage-type]",
+        "account: error: expected one line of text of 1 to 128 characters without surrounding spaces or control characters, "
+        "or a whole number ≥ 0, got text [usage-type]",
         "period: error: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' is not a calendar month [period]\n"
         "hint: write the month as YYYY-MM, e.g. 2026-11, from 0001-01 to 9000-12",
         "edition: error: expected an edition name, got text 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' [usage-type]",

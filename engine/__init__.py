@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import load_catalog, load_tariff
 from .errors import Diagnostic, Error, TariffError, UsageError
-from .explain import Explanation, explain  # eager: the submodule of the same name must not shadow the function
 from .invoice import Invoice, InvoiceLine
 from .model import Catalog, Tariff, TariffVersion
 from .pricing import quote
 
 if TYPE_CHECKING:
     from .billrun import Rejection, quote_many
+    from .explanation import Explanation, explain
 
 # Imported on first use: a command's start should not pay for what it does not run.
-_LAZY = {"Rejection": "billrun", "quote_many": "billrun"}
+_LAZY = {"Rejection": "billrun", "quote_many": "billrun", "Explanation": "explanation", "explain": "explanation"}
 
 
 def __getattr__(name: str) -> Any:

@@ -21,7 +21,7 @@ from .invoice import InvoiceLine
 from .money import ZERO, text
 
 if TYPE_CHECKING:
-    from .explain import Context
+    from .explanation import Context
 
 Explainer = Callable[["Context", Any, InvoiceLine], tuple[str, list[str], str]]
 

@@ -33,7 +33,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..explain import explain, render_text
+    from ..explanation import explain, render_text
 
     usage, target = usage_and_target(args)
     explanation = explain(target, usage)

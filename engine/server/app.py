@@ -123,7 +123,7 @@ class PricingApi:
         return _json_response({"results": results}, version_header(refs))
 
     async def explain(self, request: Request) -> Response:
-        from ..explain import explain
+        from ..explanation import explain
 
         target = priced_against(request)
         document = await read_json(request, self.config.max_document_bytes)

@@ -7,7 +7,7 @@ and the functions `min`, `max`, `ceil`, `floor`. No attribute access, subscripts
 lambdas, comprehensions, f-strings or calls of anything else; text (and None) only
 as the operand of a comparison (`plan == 'gold'`). Number literals are lifted out of
 the tree and bound as `Decimal` built from their source text (simpleeval would read
-`0.1` as a float). Only after that check is the tree compiled into a code object, so
+`0.1` as binary floating point). Only after that check is the tree compiled into a code object, so
 the whitelist is the sandbox; evaluation runs with empty builtins.
 
 Cost is bounded by construction: at most MAX_NODES nodes, no loops, calls only of
@@ -265,7 +265,7 @@ class _Checker:
             raise self.fail(node, f"{shown} is only allowed in a comparison, as in plan == 'gold'")
         if type(value) is bool:
             return
-        if type(value) in (int, float):
+        if type(value) in (int, float):  # float-ok: a literal, rebuilt exactly from its source text
             number = literal_value(self.text, node)
             digits = len(number.as_tuple().digits)
             if digits > MAX_LITERAL_DIGITS or abs(number.adjusted()) > MAX_LITERAL_DIGITS:
@@ -281,7 +281,7 @@ _ALLOWED_HINT = "expressions may use + - * / // % **, comparisons, and/or/not, '
 
 
 def literal_value(text: str, node: ast.Constant) -> Decimal:
-    """The exact Decimal a number literal is written as (never through a float)."""
+    """The exact Decimal a number literal is written as (never through binary floating point)."""
     if type(node.value) is int:
         return Decimal(node.value)
     segment = ast.get_source_segment(text, node) or repr(node.value)
@@ -320,7 +320,7 @@ class _Lower(ast.NodeTransformer):
         return node if id(node) in self.numeric else _call("_number", [node], node)
 
     def visit_Constant(self, node: ast.Constant) -> ast.AST:
-        if type(node.value) in (int, float):
+        if type(node.value) in (int, float):  # float-ok: a literal, replaced by its exact Decimal
             name = f"_k{len(self.literals)}"
             self.literals[name] = literal_value(self.text, node)
             return self.number(ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node))

@@ -2,7 +2,7 @@
 
 Pricing runs inside `PRICING_CONTEXT`: 60 significant digits (a count of 10^12 times
 a price with 30 digits still computes exactly), and `FloatOperation` trapped so a
-binary float that slips into the arithmetic fails loudly instead of rounding silently.
+binary floating-point number that slips into the arithmetic fails loudly instead of rounding silently.
 `Inexact` is trapped too: an amount that would need more than 60 digits is refused,
 never silently rounded. Only three operations round, each on purpose: the declared
 money rounding (`Rounding.round`), `ceil`/`floor`, and division inside a tariff

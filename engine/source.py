@@ -3,7 +3,7 @@
 The round-trip loader keeps line/column marks on every mapping and sequence, so a
 JSON path found by schema validation or by the compiler maps back to file:line:col.
 Floats are built from the scalar's own text (``449.99`` is exactly
-``Decimal("449.99")``), never through a binary float; timestamps stay strings so
+``Decimal("449.99")``), never through binary floating point; timestamps stay strings so
 one date rule (ISO ``YYYY-MM-DD``) applies whether the author quoted them or not.
 
 Tariffs are semi-trusted and usage documents untrusted, so the reader is strict and
@@ -120,7 +120,7 @@ class _DecimalConstructor(RoundTripConstructor):
         return str(self.construct_scalar(node))
 
 
-_DecimalConstructor.add_constructor("tag:yaml.org,2002:float", _DecimalConstructor.construct_decimal)
+_DecimalConstructor.add_constructor("tag:yaml.org,2002:float", _DecimalConstructor.construct_decimal)  # float-ok: the tag
 _DecimalConstructor.add_constructor("tag:yaml.org,2002:int", _DecimalConstructor.construct_integer)
 _DecimalConstructor.add_constructor("tag:yaml.org,2002:timestamp", _DecimalConstructor.construct_text)
 

@@ -228,7 +228,7 @@ def _number(meter: m.Meter, raw: Any, path: str, problems: list[Diagnostic]) -> 
     bounds = f"from {meter.minimum} to {meter.maximum}"
     if isinstance(raw, float):  # float-ok: refused, never used
         hint = "binary floats are inexact; pass decimal.Decimal (or a JSON/YAML number, which the engine reads exactly)"
-        problems.append(_problem(path, f"expected {kind} {bounds}, got the binary float {raw!r}", "meter-type", hint))
+        problems.append(_problem(path, f"expected {kind} {bounds}, got the binary float {raw!r}", "meter-type", hint))  # float-ok
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | Decimal):
         shown = "" if raw is None else _show(raw)

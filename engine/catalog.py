@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import cache
 from . import model as m
-from .compiler import compile_version
+from .compiler import check_despite_schema_errors, compile_version
 from .errors import Diagnostic, TariffError
 from .resources import tariffs_dir
 from .schema import check_tariff
@@ -50,7 +50,8 @@ def _compiled_file(path: Path, name: str | None = None) -> tuple[m.TariffVersion
     source = Source(name=name, raw=raw, data=data)
     problems = check_tariff(source)
     if problems:
-        return None, problems
+        problems += check_despite_schema_errors(source, problems)
+        return None, sorted(problems, key=lambda d: (d.line or 0, d.column or 0))
     version, problems = _compiled(source, path)
     if version is not None and not _errors(problems):
         cache.store(source)

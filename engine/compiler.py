@@ -8,6 +8,7 @@ what is probably a mistake. Every problem is collected; nothing stops at the fir
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -28,8 +29,9 @@ _MONEY_KEYS = ("price", "flat_fee", "price_after")
 
 
 class _Compiler:
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, *, partial: bool = False) -> None:
         self.source = source
+        self.partial = partial  # the schema refused some charges: check what can be, build nothing
         self.doc: Mapping[str, Any] = source.data
         self.diagnostics: list[Diagnostic] = []
         self.used_names: set[str] = set()
@@ -63,9 +65,17 @@ class _Compiler:
         rounding = Rounding(**{k: doc["rounding"][k] for k in ("scale", "mode", "apply")}, source=self.source_ref(["rounding"]))
         charges = {edition: [] for edition in editions}  # type: dict[str, list[m.Charge]]
         for charge_id, spec in doc["charges"].items():
-            for edition, charge in self.charge(charge_id, spec, editions, meters, options):
+            try:
+                built = list(self.charge(charge_id, spec, editions, meters, options))
+            except _SHAPE_FAULTS:
+                if not self.partial:
+                    raise
+                continue  # a charge of the wrong shape: the schema has said what is wrong with it
+            for edition, charge in built:
                 charges[edition].append(charge)
         plans = {name: self.plan(editions[name], charges[name], meters) for name in editions}
+        if self.partial:
+            return None  # whether a meter or an option is unused cannot be told while charges are broken
         self.check_unused(meters, options)
         if any(d.severity == "error" for d in self.diagnostics) or effective is None:
             return None
@@ -521,6 +531,31 @@ def _expressions_of(charge: m.Charge) -> list[Expression]:
         if isinstance(expression, Expression):
             found.append(expression)
     return found
+
+
+# What a charge the schema refused can raise while it is compiled anyway.
+_SHAPE_FAULTS = (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError)
+# Top-level keys the compiler only stores: a schema error there does not stop the other checks.
+_STORED_AS_IS = frozenset({"id", "version", "currency", "description"})
+
+
+def check_despite_schema_errors(source: Source, schema_problems: list[Diagnostic]) -> list[Diagnostic]:
+    """The semantic problems of a document the schema refused, where they can still be told.
+
+    When every schema error sits inside a charge (or in a key that is only stored), the rest
+    of the document is sound: the other checks run, so one `validate` shows every problem, not
+    the schema's first. Otherwise the structure cannot be trusted and nothing more is said.
+    """
+    for problem in schema_problems:
+        path = problem.path or ""
+        if not (path.startswith("charges.") or path in _STORED_AS_IS):
+            return []
+    compiler = _Compiler(source, partial=True)
+    with contextlib.suppress(*_SHAPE_FAULTS):  # what was found before a fault stands
+        compiler.compile()
+    said = {problem.path for problem in schema_problems} | {(p.line, p.column) for p in schema_problems}
+    fresh = [d for d in compiler.diagnostics if d.path not in said and (d.line, d.column) not in said]
+    return list({(d.line, d.column, d.message): d for d in fresh}.values())
 
 
 def compile_version(source: Source) -> tuple[m.TariffVersion | None, list[Diagnostic]]:

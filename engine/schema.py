@@ -50,7 +50,9 @@ def check_tariff(source: Source) -> list[Diagnostic]:
 def check_document(source: Source, schema_name: str) -> list[Diagnostic]:
     """Every problem of the document against a shipped schema (`tariff`, `scenarios`, ...), in document order."""
     found = [_to_diagnostic(source, error) for raw in _validator(schema_name).iter_errors(source.data) for error in _leaves(raw)]
-    unique = {(d.line, d.column, d.message): d for d in found}
+    unique: dict[tuple[int | None, int | None, str], Diagnostic] = {}
+    for diagnostic in found:  # the first of equal messages is the most general one (its hint fits)
+        unique.setdefault((diagnostic.line, diagnostic.column, diagnostic.message), diagnostic)
     return sorted(unique.values(), key=lambda d: (d.line or 0, d.column or 0, d.message))
 
 

@@ -149,3 +149,47 @@ def test_warnings_do_not_stop_loading(tmp_path):
         "449.995 has 3 decimals, more than the rounding scale of 2 [money-scale]\n"
         "hint: amounts are rounded to 2 decimals; write the price as the price list does"
     ]
+
+
+def test_schema_and_semantic_problems_in_one_run(tmp_path):
+    # A schema error inside one charge does not hide the other checks: one run shows all three.
+    path, text = broken(
+        tmp_path,
+        ("      pro: {price: 449.99}", "      pro: {price: 449.999}"),
+        ("    quantity: dau\n", "    quantity: dua\n"),
+        ("    block_size: 10000\n", "    block_size: -10000\n"),
+    )
+    assert messages(path) == [
+        f"tencent-im/2022-01-01.yaml:{line_of(text, '449.999')}:20: warning: charges.plan.editions.pro.price: "
+        "449.999 has 3 decimals, more than the rounding scale of 2 [money-scale]\n"
+        "hint: amounts are rounded to 2 decimals; write the price as the price list does",
+        f"tencent-im/2022-01-01.yaml:{line_of(text, 'quantity: dua')}:15: error: charges.dau_overage.quantity: unknown name 'dua' "
+        "(known names: audio_video_call, dau, group_join_limit, group_member_limit, groups, message_retention_days, "
+        "unlimited_avchatroom) [unknown-name]\nhint: did you mean 'dau'?",
+        f"tencent-im/2022-01-01.yaml:{line_of(text, 'block_size: -10000')}:17: error: charges.dau_overage.block_size: "
+        "-10000 is not greater than 0 [schema]\nhint: Units in one billed block",
+    ]
+
+
+def test_a_charge_of_the_wrong_shape_does_not_stop_the_checks_of_the_others(tmp_path):
+    path, text = broken(
+        tmp_path,
+        ("  plan:\n    description: IM plan fee\n", "  plan: 5\n  old_plan:\n    description: IM plan fee\n"),
+        ("    option: group_join_limit", "    option: group_joins"),
+    )
+    found = messages(path)
+    assert found[0] == (
+        f"tencent-im/2022-01-01.yaml:{line_of(text, 'plan: 5')}:9: error: charges.plan: expected a mapping, got number 5 [schema]\n"
+        "hint: One charge: a mapping with its model, the editions it is available on, and the parameters of its model"
+    )
+    assert found[1].startswith(
+        f"tencent-im/2022-01-01.yaml:{line_of(text, 'option: group_joins')}:13: error: charges.group_join_limit.option: "
+        "option 'group_joins' is not declared"
+    )
+    assert len(found) == 2  # no "unused" warnings while a charge cannot be read
+
+
+def test_a_broken_structure_stops_at_the_schema(tmp_path):
+    # With rounding itself broken, nothing more can be told reliably: only the schema speaks.
+    path, _ = broken(tmp_path, ("  scale: 2\n", ""), ("    quantity: dau\n", "    quantity: dua\n"))
+    assert [m.split(": error: ")[1].split(" [")[0] for m in messages(path)] == ["rounding: missing required key 'scale'"]

@@ -19,11 +19,12 @@ from decimal import Decimal
 from typing import Any
 
 from . import model as m
+from .evaluate import price
 from .expressions import Expression
 from .formulas import EXPLAINERS, atomic, is_number, put_values, show
 from .invoice import Invoice, InvoiceLine
 from .money import PRICING_CONTEXT, ZERO, decimals_of, text
-from .pricing import quote, select_version
+from .pricing import select_version
 from .usage import Envelope, PricingInput, check_usage, read_envelope
 
 _PEAK_WORDS = {"max": "peak", "sum": "total", "last": "last"}
@@ -121,11 +122,15 @@ class Explanation:
 
 
 def explain(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -> Explanation:
-    """Price `usage` as `quote` does and explain every amount; raises `UsageError` as `quote` does."""
-    invoice = quote(tariff_or_catalog, usage)
+    """Price `usage` as `quote` does and explain every amount; raises `UsageError` as `quote` does.
+
+    The invoice comes from the general pricing path (`evaluate.price`), checked once; the fast
+    path gives the same invoice (tests/test_fastpath.py) but keeps no values to explain.
+    """
     envelope = read_envelope(usage)
     version = select_version(tariff_or_catalog, envelope)
     checked = check_usage(envelope, version)
+    invoice = price(version, envelope, checked)
     context = Context(version, envelope, checked)
     by_id = {line.id: line for line in invoice.lines}
     with decimal.localcontext(PRICING_CONTEXT):

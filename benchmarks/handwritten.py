@@ -29,10 +29,10 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
-from engine.errors import Diagnostic, UsageError
-from engine.invoice import Invoice, InvoiceLine, Settlement, TariffRef
-from engine.money import PRICING_CONTEXT
-from engine.resources import tariffs_dir
+from engine.core.errors import Diagnostic, UsageError
+from engine.core.money import PRICING_CONTEXT
+from engine.core.resources import tariffs_dir
+from engine.pricing.invoice import Invoice, InvoiceLine, Settlement, TariffRef
 
 FILE = "tencent-im/2022-01-01.yaml"
 REF = TariffRef("tencent-im", "1", FILE, hashlib.sha256((tariffs_dir() / FILE).read_bytes()).hexdigest())

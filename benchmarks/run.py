@@ -119,7 +119,7 @@ def _profile(run: Callable[[], object]) -> None:
 def load_and_compile(runs: int) -> list[Row]:
     """The IM tariff loaded in a warm process: read, validate, compile (and the fast path built)."""
     import engine
-    from engine import cache
+    from engine.language import cache
 
     probe = "import time, engine; t = time.perf_counter(); engine.load_tariff({!r}); print(time.perf_counter() - t)"
     env = {**os.environ, "TARIFF_ENGINE_CACHE": "off"}

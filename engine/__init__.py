@@ -10,18 +10,23 @@ engine.explain(tariff, usage).lines[1].text  # 'ceil(max(0, dau − included) / 
 
 from typing import TYPE_CHECKING, Any
 
-from .catalog import load_catalog, load_tariff
-from .errors import Diagnostic, Error, TariffError, UsageError
-from .invoice import Invoice, InvoiceLine
-from .model import Catalog, Tariff, TariffVersion
-from .pricing import quote
+from engine.core.errors import Diagnostic, Error, TariffError, UsageError
+from engine.language.catalog import load_catalog, load_tariff
+from engine.language.model import Catalog, Tariff, TariffVersion
+from engine.pricing.invoice import Invoice, InvoiceLine
+from engine.pricing.quote import quote
 
 if TYPE_CHECKING:
-    from .billrun import Rejection, quote_many
-    from .explanation import Explanation, explain
+    from engine.authoring.explanation import Explanation, explain
+    from engine.runs.billrun import Rejection, quote_many
 
 # Imported on first use: a command's start should not pay for what it does not run.
-_LAZY = {"Rejection": "billrun", "quote_many": "billrun", "Explanation": "explanation", "explain": "explanation"}
+_LAZY = {
+    "Rejection": "runs.billrun",
+    "quote_many": "runs.billrun",
+    "Explanation": "authoring.explanation",
+    "explain": "authoring.explanation",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from .errors import Diagnostic, Error
+from engine.core.errors import Diagnostic, Error
 
 EXIT_OK, EXIT_FOUND, EXIT_FAILED = 0, 1, 2
 
@@ -30,7 +30,7 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser; given the command line, only the named command is registered (a faster start)."""
-    from .commands import COMMANDS
+    from engine.commands import COMMANDS
 
     parser = _Parser(
         prog="tariff",

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import engine
-from engine.resources import schema
+from engine.core.resources import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 TARIFFS = ROOT / "tariffs"
@@ -29,7 +29,7 @@ _INVOICE_VALIDATOR = jsonschema.Draft7Validator(schema("invoice"))
 
 @pytest.fixture(scope="session", autouse=True)
 def _own_tariff_cache(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """Tests never read or write the user's tariff cache (engine/cache.py): a session has its own."""
+    """Tests never read or write the user's tariff cache (engine/language/cache.py): a session has its own."""
     previous = os.environ.get("XDG_CACHE_HOME")
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
     yield

@@ -9,8 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engine.diff import TariffDiff, diff
-from engine.revisions import read_document
+from engine.review.diff import TariffDiff, diff
+from engine.review.revisions import read_document
 
 # Lists whose order means nothing: which editions a charge is on, the rows of an option table.
 UNORDERED_LISTS = ("editions", "table")

@@ -248,7 +248,7 @@ def test_standard_input_and_output(im):
 
 
 def test_the_invoice_writer_writes_what_to_json_writes(im):
-    from engine.billrun import InvoiceWriter
+    from engine.runs.billrun import InvoiceWriter
 
     mixed = engine.load_tariff(FIXTURES / "mixed")
     usage = {"storage_gb": [Decimal("500.5"), 700], "calls": [10, 5000], "users": 150, "minutes": Decimal("95.5")}

@@ -12,9 +12,9 @@ import pytest
 from conftest import TARIFFS
 
 import engine
-from engine import cache
-from engine.catalog import check_path, is_version_file
-from engine.source import load_source
+from engine.language import cache
+from engine.language.catalog import check_path, is_version_file
+from engine.language.source import load_source
 
 MIXED = Path(__file__).resolve().parent / "fixtures" / "fastpath" / "mixed"
 PRO = {"account": "1400000001", "period": "2026-11", "edition": "pro", "usage": {"dau": 32000, "groups": 1}}

@@ -15,7 +15,7 @@ from conftest import FIXTURES, ROOT, TARIFFS
 from tariff_text import emit
 
 from engine.cli import main
-from engine.source import parse_yaml
+from engine.language.source import parse_yaml
 
 IM = TARIFFS / "tencent-im" / "2022-01-01.yaml"
 

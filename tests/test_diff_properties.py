@@ -12,11 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tariff_text import edited, emit, write_version
 
-from engine.canonical import render_canonical
 from engine.cli import main
-from engine.diff import diff
-from engine.revisions import Document, compile_document, read_document
-from engine.source import parse_yaml
+from engine.language.source import parse_yaml
+from engine.review.canonical import render_canonical
+from engine.review.diff import diff
+from engine.review.revisions import Document, compile_document, read_document
 
 IM = TARIFFS / "tencent-im" / "2022-01-01.yaml"
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine.cli import main
-from engine.money import text
+from engine.core.money import text
 
 WORKED_EXAMPLE = {
     "account": "1400000001",
@@ -284,7 +284,7 @@ def test_the_example_in_the_docs_is_the_real_output(capsys):
 def test_every_explanation_is_valid_under_its_published_schema(im):
     from referencing import Registry, Resource
 
-    from engine.resources import schema
+    from engine.core.resources import schema
 
     registry = Registry().with_resources([(schema(n)["$id"], Resource.from_contents(schema(n))) for n in ("invoice", "explanation")])
     validator = jsonschema.Draft7Validator(schema("explanation"), registry=registry)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.expressions import EvaluationError, ExpressionError, compile_expression
+from engine.language.expressions import EvaluationError, ExpressionError, compile_expression
 
 
 def evaluate(text: str, **values: object) -> object:

@@ -1,6 +1,6 @@
 """The fast path gives what the general path gives: the same invoice, or the same diagnostics.
 
-`engine.quote` takes the fast path (engine/fastpath.py) when it can; the reference here is
+`engine.quote` takes the fast path (engine/pricing/fastpath.py) when it can; the reference here is
 the general path, step by step: `read_envelope`, `select_version`, `check_usage`, `price`.
 """
 
@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 
 import engine
 from benchmarks import generate
-from engine.evaluate import price
-from engine.fastpath import quick_envelope
-from engine.pricing import select_version
-from engine.usage import check_usage, read_envelope
+from engine.pricing.evaluate import price
+from engine.pricing.fastpath import quick_envelope
+from engine.pricing.quote import select_version
+from engine.pricing.usage import check_usage, read_envelope
 
 MIXED = Path(__file__).resolve().parent / "fixtures" / "fastpath" / "mixed"
 

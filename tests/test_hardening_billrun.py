@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 
 import engine
 from benchmarks import generate
-from engine.billrun import Tariffs, Totals, run_batches
-from engine.records import csv_batches, csv_header, csv_rows, json_batches
+from engine.runs.billrun import Tariffs, Totals, run_batches
+from engine.runs.records import csv_batches, csv_header, csv_rows, json_batches
 
 needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds processes through /proc (Linux)")
 
@@ -198,7 +198,7 @@ def test_a_killed_run_leaves_only_complete_outputs_and_no_workers(usage, full, t
 # while it drains the queue, the moment the kills above found): the pool takes that lock before any worker starts.
 HELD_POOL = """
 import multiprocessing.pool, os, signal, sys, time
-from engine.billrun import Tariffs, _start_worker
+from engine.runs.billrun import Tariffs, _start_worker
 
 class HeldPool(multiprocessing.pool.Pool):
     def _setup_queues(self):

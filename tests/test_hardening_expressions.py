@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.expressions import MAX_NODES, EvaluationError, ExpressionError, compile_expression
-from engine.money import PRICING_CONTEXT
+from engine.core.money import PRICING_CONTEXT
+from engine.language.expressions import MAX_NODES, EvaluationError, ExpressionError, compile_expression
 
 NAMES = frozenset({"dau", "plan", "switch"})
 

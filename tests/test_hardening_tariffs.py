@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from engine import TariffError, load_tariff
-from engine.catalog import check_path
-from engine.source import MAX_DOCUMENT_BYTES, MAX_NODES, parse_yaml
+from engine.language.catalog import check_path
+from engine.language.source import MAX_DOCUMENT_BYTES, MAX_NODES, parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 IM_TEXT = (ROOT / "tariffs" / "tencent-im" / "2022-01-01.yaml").read_text("utf-8")

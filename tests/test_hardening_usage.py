@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 import engine
-from engine.documents import MAX_YAML_USAGE_BYTES, parse_usage
-from engine.source import MAX_DOCUMENT_BYTES
+from engine.language.source import MAX_DOCUMENT_BYTES
+from engine.pricing.documents import MAX_YAML_USAGE_BYTES, parse_usage
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -9,8 +9,8 @@ import pytest
 from conftest import ROOT, TARIFFS
 
 import engine
-from engine.impact import Outcome, ScenarioImpact, impact, load_scenarios, price_under
-from engine.revisions import read_document
+from engine.review.impact import Outcome, ScenarioImpact, impact, load_scenarios, price_under
+from engine.review.revisions import read_document
 
 OLD = read_document(str(TARIFFS / "tencent-im" / "2022-01-01.yaml")).version
 # The proposed change of the walk-through: pro plan 449.99 → 499.99; DAU blocks of 5,000

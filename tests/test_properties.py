@@ -27,8 +27,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import engine
-from engine.catalog import is_version_file
-from engine.resources import schema
+from engine.core.resources import schema
+from engine.language.catalog import is_version_file
 
 ROOT = Path(__file__).resolve().parent.parent
 INVOICE_SCHEMA = jsonschema.Draft7Validator(schema("invoice"))
@@ -264,7 +264,7 @@ YAMLISH = st.text(alphabet="ab01:-[]{}&*!%|>#'\"\n\t .,~?@`\x00\x85\ufeff", max_
 
 @given(st.one_of(st.binary(max_size=200), YAMLISH.map(str.encode), JSON_VALUES.map(lambda value: json.dumps(value).encode())))
 def test_any_bytes_are_read_as_a_document_or_refused_with_a_usage_error(raw: bytes) -> None:
-    from engine.documents import parse_usage
+    from engine.pricing.documents import parse_usage
 
     for name in ("u.json", "u.yaml"):
         try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, TARIFFS
 
-from engine import scenarios
+from engine.authoring import scenarios
 from engine.cli import main
 
 CASES = scenarios.collect(TARIFFS)

@@ -14,7 +14,7 @@ import pytest
 from http_server import ROOT, WORKED_EXAMPLE, Server, wait_for
 
 import engine
-from engine.resources import schema
+from engine.core.resources import schema
 
 pytest.importorskip("uvicorn", reason="needs the server extra: pip install '.[server]'")
 pytest.importorskip("starlette", reason="needs the server extra: pip install '.[server]'")

@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 from test_properties import TARIFFS, _seeded_document
 
 import engine
-from engine.catalog import check_path
+from engine.language.catalog import check_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted(Path(version.file) for tariff in TARIFFS.values() for version in tariff.versions)

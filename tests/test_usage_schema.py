@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 
 import engine
-from engine.documents import parse_json
-from engine.resources import schema
+from engine.core.resources import schema
+from engine.pricing.documents import parse_json
 
 VALID = [
     {"tariff": "tencent-im", "account": "1", "period": "2026-11", "edition": "trial"},

@@ -8,8 +8,8 @@ import shutil
 import pytest
 from conftest import FIXTURES, TARIFFS
 
+from engine.authoring.validate import validate
 from engine.cli import main
-from engine.validate import validate
 
 BROKEN = FIXTURES / "broken"
 

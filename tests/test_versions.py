@@ -15,7 +15,7 @@ from tariff_text import edited
 
 import engine
 from engine.cli import main
-from engine.versions import bump, next_label
+from engine.review.versions import bump, next_label
 
 HISTORY = FIXTURES / "im-history"
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from ..cli import EXIT_FOUND, EXIT_OK
-from ..errors import Diagnostic, UsageError
+from engine.cli import EXIT_FOUND, EXIT_OK
+from engine.core.errors import Diagnostic, UsageError
 
 
 def register(sub: Any) -> None:
@@ -61,7 +61,7 @@ def _count(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..billrun import Tariffs, Totals, run_batches
+    from engine.runs.billrun import Tariffs, Totals, run_batches
 
     tariffs = Tariffs(args.tariff)
     target = tariffs.load()
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _input(path: str, fmt: str | None) -> Iterator[tuple[str, Iterator[Any], _Progress]]:
-    from ..records import csv_batches, csv_header, csv_rows, json_batches
+    from engine.runs.records import csv_batches, csv_header, csv_rows, json_batches
 
     name = "<stdin>" if path == "-" else path
     try:

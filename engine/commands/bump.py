@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ..cli import EXIT_OK
-from .versions import iso_date
+from engine.cli import EXIT_OK
+from engine.commands.versions import iso_date
 
 
 def register(sub: Any) -> None:
@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..versions import bump
+    from engine.review.versions import bump
 
     done = bump(Path(args.directory), args.effective, args.version)
     sys.stdout.write(f"wrote {done.path} (version {done.version}, effective {args.effective}), a copy of {done.copied_from}\n")

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
-from ..model import Catalog, Tariff
+from engine.language.model import Catalog, Tariff
 
 
 def add_usage_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,8 +22,8 @@ def add_usage_arguments(parser: argparse.ArgumentParser) -> None:
 
 def usage_and_target(args: argparse.Namespace) -> tuple[Mapping[str, Any], Tariff | Catalog]:
     """The usage document named by USAGE, and the tariff (--tariff) or the shipped catalog."""
-    from .. import catalog
-    from ..documents import read_usage
+    from engine.language import catalog
+    from engine.pricing.documents import read_usage
 
     usage = read_usage(args.usage)
     target = catalog.load_tariff(args.tariff) if args.tariff else catalog.load_catalog()

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..cli import EXIT_FOUND, EXIT_OK
+from engine.cli import EXIT_FOUND, EXIT_OK
 
 
 def register(sub: Any) -> None:
@@ -43,10 +43,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import review
-    from ..diff import diff
-    from ..impact import impact, load_scenarios
-    from ..revisions import read_document
+    from engine.review import report as review
+    from engine.review.diff import diff
+    from engine.review.impact import impact, load_scenarios
+    from engine.review.revisions import read_document
 
     old, new = read_document(args.old), read_document(args.new)
     scenarios = [s for spec in args.scenarios or () for s in load_scenarios(spec)]

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ..cli import EXIT_OK
-from .common import add_usage_arguments, usage_and_target
+from engine.cli import EXIT_OK
+from engine.commands.common import add_usage_arguments, usage_and_target
 
 
 def register(sub: Any) -> None:
@@ -33,7 +33,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..explanation import explain, render_text
+    from engine.authoring.explanation import explain, render_text
 
     usage, target = usage_and_target(args)
     explanation = explain(target, usage)

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ..cli import EXIT_OK
-from .common import add_usage_arguments, usage_and_target
+from engine.cli import EXIT_OK
+from engine.commands.common import add_usage_arguments, usage_and_target
 
 
 def register(sub: Any) -> None:
@@ -29,8 +29,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import pricing
-    from ..invoice import render_text
+    from engine.pricing import quote as pricing
+    from engine.pricing.invoice import render_text
 
     usage, target = usage_and_target(args)
     invoice = pricing.quote(target, usage)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..cli import EXIT_OK
+from engine.cli import EXIT_OK
 
 
 def register(sub: Any) -> None:
@@ -29,9 +29,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..canonical import render_canonical
-    from ..errors import Error
-    from ..revisions import read_document
+    from engine.core.errors import Error
+    from engine.review.canonical import render_canonical
+    from engine.review.revisions import read_document
 
     try:
         document = read_document(args.file)

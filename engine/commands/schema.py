@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..cli import EXIT_OK
+from engine.cli import EXIT_OK
 
 NAMES = ("tariff", "usage", "invoice", "explanation", "scenarios")
 
@@ -31,7 +31,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..resources import schemas_dir
+    from engine.core.resources import schemas_dir
 
     path = schemas_dir() / f"{args.name}.schema.json"
     if args.path:

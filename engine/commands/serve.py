@@ -8,8 +8,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..cli import EXIT_FAILED, EXIT_OK
-from ..errors import Diagnostic, Error
+from engine.cli import EXIT_FAILED, EXIT_OK
+from engine.core.errors import Diagnostic, Error
 
 
 def register(sub: Any) -> None:
@@ -47,10 +47,10 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     uvicorn = _server_extra()
-    from ..catalog import load_catalog
-    from ..resources import tariffs_dir
-    from ..server.config import ENVIRONMENT_KEY, ServerConfig
-    from ..server.logs import logging_config
+    from engine.core.resources import tariffs_dir
+    from engine.language.catalog import load_catalog
+    from engine.server.config import ENVIRONMENT_KEY, ServerConfig
+    from engine.server.logs import logging_config
 
     root = Path(args.tariffs) if args.tariffs else tariffs_dir()
     load_catalog(root)  # refuse to start on a broken set, with the usual diagnostics
@@ -76,7 +76,7 @@ def _server_extra() -> Any:
         import starlette  # noqa: F401
         import uvicorn
     except ImportError as missing:
-        from ..server import SERVER_EXTRA_HINT
+        from engine.server import SERVER_EXTRA_HINT
 
         raise Error(
             [

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import EXIT_FOUND, EXIT_OK
+from engine.cli import EXIT_FOUND, EXIT_OK
 
 
 def register(sub: Any) -> None:
@@ -39,8 +39,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..resources import tariffs_dir
-    from ..scenarios import collect, render, run
+    from engine.authoring.scenarios import collect, render, run
+    from engine.core.resources import tariffs_dir
 
     cases = collect(Path(args.path) if args.path else tariffs_dir())
     outcomes = [run(tariff, scenario) for tariff, scenario in cases]

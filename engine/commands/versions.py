@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from ..cli import EXIT_OK
+from engine.cli import EXIT_OK
 
 
 def register(sub: Any) -> None:
@@ -34,8 +34,8 @@ def iso_date(text: str) -> dt.date:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..catalog import load_tariff
-    from ..versions import ranges
+    from engine.language.catalog import load_tariff
+    from engine.review.versions import ranges
 
     tariff = load_tariff(args.directory)
     found = ranges(tariff)

@@ -22,19 +22,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .. import model as m
-from .. import pricing
-from ..errors import Diagnostic, TariffError, UsageError, did_you_mean
-from ..invoice import Invoice
-from ..money import text
-from ..usage import read_envelope
-from . import openapi
-from .config import ServerConfig
-from .inputs import JSON, batch_documents, only_query, read_json
-from .listings import tariff_summary, version_summaries
-from .logs import AccessLog, PricedBy, Receive, Scope, Send, log_event, note_priced
-from .problems import MEDIA_TYPE, Problem, from_usage_error
-from .reload import Reloader, TariffSet
+from engine.core.errors import Diagnostic, TariffError, UsageError, did_you_mean
+from engine.core.money import text
+from engine.language import model as m
+from engine.pricing import quote as pricing
+from engine.pricing.invoice import Invoice
+from engine.pricing.usage import read_envelope
+from engine.server import openapi
+from engine.server.config import ServerConfig
+from engine.server.inputs import JSON, batch_documents, only_query, read_json
+from engine.server.listings import tariff_summary, version_summaries
+from engine.server.logs import AccessLog, PricedBy, Receive, Scope, Send, log_event, note_priced
+from engine.server.problems import MEDIA_TYPE, Problem, from_usage_error
+from engine.server.reload import Reloader, TariffSet
 
 
 def _tariff_set(request: Request) -> TariffSet:
@@ -123,7 +123,7 @@ class PricingApi:
         return _json_response({"results": results}, version_header(refs))
 
     async def explain(self, request: Request) -> Response:
-        from ..explanation import explain
+        from engine.authoring.explanation import explain
 
         target = priced_against(request)
         document = await read_json(request, self.config.max_document_bytes)

@@ -11,7 +11,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..source import MAX_DOCUMENT_BYTES
+from engine.language.source import MAX_DOCUMENT_BYTES
 
 ENVIRONMENT_KEY = "TARIFF_SERVER_CONFIG"
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from starlette.requests import Request
 
-from ..documents import parse_json
-from ..errors import UsageError
-from .problems import Problem, from_usage_error, request_problem
+from engine.core.errors import UsageError
+from engine.pricing.documents import parse_json
+from engine.server.problems import Problem, from_usage_error, request_problem
 
 JSON = "application/json"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .. import model as m
+from engine.language import model as m
 
 
 def tariff_summary(tariff: m.Tariff) -> dict[str, Any]:

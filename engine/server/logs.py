@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, NamedTuple
 
-from .reload import Reloader, now
+from engine.server.reload import Reloader, now
 
 LOGGER = "engine.server"
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..resources import schema
-from .config import ServerConfig
-from .problems import MEDIA_TYPE as PROBLEM
+from engine.core.resources import schema
+from engine.server.config import ServerConfig
+from engine.server.problems import MEDIA_TYPE as PROBLEM
 
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 NULLABLE_TEXT = {"type": ["string", "null"]}

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
-from ..errors import Diagnostic, UsageError
+from engine.core.errors import Diagnostic, UsageError
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://tariff-engine.invalid/problems/"

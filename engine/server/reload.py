@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..catalog import is_version_file, load_catalog
-from ..errors import Diagnostic, TariffError
-from ..model import Catalog
+from engine.core.errors import Diagnostic, TariffError
+from engine.language.catalog import is_version_file, load_catalog
+from engine.language.model import Catalog
 
 LogEvent = Callable[[dict[str, Any]], None]
 

@@ -1,0 +1,148 @@
+"""A cache of validated tariff documents, so loading a tariff seen before skips YAML and JSON Schema.
+
+An entry is keyed by the SHA-256 of the version file's bytes and holds the document that
+passed validation and compilation, with the line and column of every node (invoice lines
+cite `file:line`, and warnings their place). Loading a hit still compiles the document,
+expressions included; only reading the YAML and checking the schema are skipped.
+
+- Where: `$XDG_CACHE_HOME/tariff-engine` (default `~/.cache/tariff-engine`); set
+  `TARIFF_ENGINE_CACHE=off` to neither read nor write it.
+- Invalidation: by content (the key) and by engine: an entry records a fingerprint of the
+  code and schema that read and validated it, and any other fingerprint is a miss.
+- Plain JSON only (decimals written as exact JSON numbers), never pickle, marshal or code
+  objects: a cache directory someone else can write can never make this process run code.
+- Only a version that loaded without an error is stored; a broken tariff is read and
+  reported the full way every time, so its diagnostics never change.
+- It is an optimisation: an unreadable, corrupt or foreign entry is ignored (and replaced),
+  and a failed write is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from engine.core.resources import schemas_dir
+from engine.language.source import PathItem, Source
+
+FORMAT = 1
+Marks = Mapping[tuple[tuple[PathItem, ...], bool], tuple[int, int]]  # (path, of the key?) → 0-based (line, column)
+
+
+@dataclass(frozen=True, slots=True)
+class CachedSource(Source):
+    """A document read back from the cache: plain data, positions from the stored marks."""
+
+    marks: Marks
+
+    def position(self, path: Sequence[PathItem], *, key: bool = False) -> tuple[int | None, int | None]:
+        """As `source.locate`: the deepest node of `path` that exists (1:1, the document, at worst)."""
+        best = self.marks.get(((), False), (0, 0))
+        node = self.data
+        walked: tuple[PathItem, ...] = ()
+        for index, item in enumerate(path):
+            in_map = isinstance(node, dict) and isinstance(item, str) and item in node
+            in_list = isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node)
+            walked = (*walked, item)
+            mark = self.marks.get((walked, in_map and key and index == len(path) - 1)) if in_map or in_list else None
+            if mark is None:
+                break
+            node, best = node[item], mark
+        return best[0] + 1, best[1] + 1
+
+
+def directory() -> Path | None:
+    """The cache directory, or None when caching is switched off."""
+    if os.environ.get("TARIFF_ENGINE_CACHE", "").strip().lower() in ("off", "0", "no", "false"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tariff-engine" / "tariffs"
+
+
+@cache
+def fingerprint() -> str:
+    """What read and validated a cached document: this format, the loader and the schema."""
+    digest = hashlib.sha256(f"tariff-engine cache {FORMAT}".encode())
+    for path in (Path(__file__).with_name("source.py"), Path(__file__).with_name("schema.py"), schemas_dir() / "tariff.schema.json"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def lookup(raw: bytes, name: str) -> CachedSource | None:
+    """The cached document for these bytes, or None."""
+    where = directory()
+    if where is None:
+        return None
+    sha256 = hashlib.sha256(raw).hexdigest()
+    try:
+        entry = json.loads((where / f"{sha256}.json").read_bytes(), parse_float=Decimal)
+        if entry.get("format") != FORMAT or entry.get("engine") != fingerprint() or entry.get("sha256") != sha256:
+            return None
+        marks = {(tuple(path), bool(of_key)): (int(line), int(column)) for path, of_key, line, column in entry["marks"]}
+        return CachedSource(name=name, raw=raw, data=entry["document"], marks=marks)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def store(source: Source) -> None:
+    """Keep a document that loaded without error; failing to is never an error."""
+    where = directory()
+    if where is None or isinstance(source, CachedSource):
+        return
+    sha256 = hashlib.sha256(source.raw).hexdigest()
+    try:
+        head = json.dumps({"format": FORMAT, "engine": fingerprint(), "sha256": sha256, "marks": _marks(source.data)})
+        text = f'{head[:-1]},"document":{_json(source.data)}}}'
+        where.mkdir(parents=True, exist_ok=True)
+        temporary = where / f".{sha256}.{os.getpid()}.tmp"
+        temporary.write_text(text, "utf-8")
+        os.replace(temporary, where / f"{sha256}.json")
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return  # not kept: the next load reads the YAML again
+
+
+def _json(value: Any) -> str:
+    """The document as JSON that reads back unchanged with `parse_float=Decimal`; ValueError if it cannot."""
+    if isinstance(value, dict):
+        if not all(type(key) is str for key in value):
+            raise ValueError("a mapping with keys that are not text")
+        return "{" + ",".join(f"{json.dumps(key)}:{_json(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_json(item) for item in value) + "]"
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("a number that is not finite")
+        text = str(value)
+        return text if "." in text or "E" in text else text + "E+0"  # read back as a Decimal, never an int
+    if value is None or isinstance(value, bool | int | str):
+        return json.dumps(value, ensure_ascii=False)
+    raise ValueError(f"a {type(value).__name__}, which JSON does not carry")
+
+
+def _marks(data: Any) -> list[list[Any]]:
+    """[path, of the key?, line, column] for every node ruamel placed (0-based, as ruamel keeps them)."""
+    found: list[list[Any]] = []
+    if getattr(data, "lc", None) is not None and data.lc.line is not None:
+        found.append([[], False, data.lc.line, data.lc.col])
+
+    def walk(node: Any, path: list[PathItem]) -> None:
+        marks: Any = getattr(node, "lc", None)  # ruamel's maps and lists carry their marks in `lc`
+        if isinstance(node, dict):
+            for key, item in node.items():
+                found.append([[*path, key], True, *marks.key(key)])
+                found.append([[*path, key], False, *marks.value(key)])
+                walk(item, [*path, key])
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                found.append([[*path, index], False, *marks.item(index)])
+                walk(item, [*path, index])
+
+    walk(data, [])
+    return found

@@ -1,0 +1,197 @@
+"""Loading: version files, tariff directories and tariff roots → compiled model.
+
+load → validate (schema) → compile (semantic checks) for each version file; a tariff
+directory adds the rules between versions (file named by its date, no two versions
+on one date, one id). Every problem of every file is collected before raising.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from engine.core.errors import Diagnostic, TariffError
+from engine.core.resources import tariffs_dir
+from engine.language import cache
+from engine.language import model as m
+from engine.language.compiler import check_despite_schema_errors, compile_version
+from engine.language.schema import check_tariff
+from engine.language.source import Source, display_name, parse_yaml, read_bytes
+
+_VERSION_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
+
+
+def is_version_file(path: Path) -> bool:
+    """Version files are named by their date; other files (scenarios, notes) are not versions."""
+    return bool(_VERSION_FILE.match(path.name))
+
+
+def check_version_file(path: Path, name: str | None = None) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
+    """Load, validate and compile one file; the version is None when any error was found."""
+    version, problems = _compiled_file(path, name)
+    if any(p.rule == "version-name" for p in problems):
+        version = None
+    return version, problems
+
+
+def _compiled_file(path: Path, name: str | None = None) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
+    """Like `check_version_file`, but a version whose file name disagrees is still returned,
+    so the checks between versions see it (a copied file with a stale date is a duplicate)."""
+    name = name or display_name(path)
+    raw = read_bytes(path, name)
+    cached = cache.lookup(raw, name)  # the document, when it loaded without error before
+    if cached is not None and (found := _from_cache(cached, path)) is not None:
+        return found
+    data, problems = parse_yaml(raw, name)
+    if problems:
+        return None, problems
+    source = Source(name=name, raw=raw, data=data)
+    problems = check_tariff(source)
+    if problems:
+        problems += check_despite_schema_errors(source, problems)
+        return None, sorted(problems, key=lambda d: (d.line or 0, d.column or 0))
+    version, problems = _compiled(source, path)
+    if version is not None and not _errors(problems):
+        cache.store(source)
+    return version, problems
+
+
+def _errors(problems: list[Diagnostic]) -> bool:
+    return any(p.severity == "error" for p in problems)
+
+
+def _from_cache(source: Source, path: Path) -> tuple[m.TariffVersion, list[Diagnostic]] | None:
+    """A cached document compiled, or None: then the file is read the full way, which says what is wrong."""
+    try:
+        version, problems = _compiled(source, path)
+    except Exception:  # not what this engine stored (edited by hand, say): the YAML decides
+        return None
+    return None if version is None or _errors(problems) else (version, problems)
+
+
+def _compiled(source: Source, path: Path) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
+    version, problems = compile_version(source)
+    if version is not None and is_version_file(path) and path.stem != version.effective_from.isoformat():
+        problems.append(
+            source.diagnostic(
+                ["effective_from"],
+                f"file {path.name} holds effective_from {version.effective_from}; a version file is named by its date",
+                "version-name",
+                hint=f"rename the file to {version.effective_from}.yaml, or correct effective_from",
+            )
+        )
+    return version, problems
+
+
+def check_directory(directory: Path) -> tuple[m.Tariff | None, list[Diagnostic]]:
+    files = sorted(p for p in directory.iterdir() if p.is_file() and is_version_file(p))
+    if not files:
+        return None, [Diagnostic(message="no version files (YYYY-MM-DD.yaml) in this directory", rule="io", file=directory.name + "/")]
+    problems: list[Diagnostic] = []
+    versions: list[m.TariffVersion] = []
+    for path in files:
+        version, found = _compiled_file(path)
+        problems += found
+        if version is not None:
+            versions.append(version)
+    problems += _cross_version_problems(directory, versions)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    versions.sort(key=lambda v: v.effective_from)
+    return m.Tariff(id=versions[0].id, versions=tuple(versions)), problems
+
+
+def _cross_version_problems(directory: Path, versions: list[m.TariffVersion]) -> list[Diagnostic]:
+    problems = []
+    seen: dict[dt.date, m.TariffVersion] = {}
+    for version in versions:
+        if version.id != directory.name:
+            problems.append(
+                Diagnostic(
+                    message=f"id '{version.id}' differs from its directory '{directory.name}'; a tariff's versions live in tariffs/<id>/",
+                    rule="tariff-id",
+                    file=version.file,
+                    line=_line_of(directory / Path(version.file).name, "id"),
+                    column=1,
+                )
+            )
+        if version.effective_from in seen:
+            line, column = _position_of(directory / Path(version.file).name, "effective_from")
+            problems.append(
+                Diagnostic(
+                    message=f"two versions take effect on {version.effective_from}: {seen[version.effective_from].file} and {version.file}",
+                    rule="version-duplicate",
+                    file=version.file,
+                    line=line,
+                    column=column,
+                    hint="each version takes effect on its own date; a price change is a new file with a later effective_from",
+                )
+            )
+        seen[version.effective_from] = version
+    return problems
+
+
+def _line_of(path: Path, key: str) -> int | None:
+    return _position_of(path, key)[0]
+
+
+def _position_of(path: Path, key: str) -> tuple[int | None, int | None]:
+    """Line and value column of a top-level `key:` (the file has loaded, so it is plain text)."""
+    for number, text in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if text.startswith(f"{key}:"):
+            rest = text[len(key) + 1 :]
+            return number, len(key) + 2 + len(rest) - len(rest.lstrip())
+    return None, None
+
+
+def check_path(path: Path) -> tuple[m.Tariff | None, list[Diagnostic]]:
+    """A version file or a tariff directory, with every diagnostic found."""
+    if path.is_dir():
+        return check_directory(path)
+    if not path.exists():
+        return None, [Diagnostic(message="no such file or directory", rule="io", file=str(path))]
+    version, problems = check_version_file(path)
+    if version is None:
+        return None, problems
+    return m.Tariff(id=version.id, versions=(version,)), problems
+
+
+def load_tariff(path: str | Path) -> m.Tariff:
+    """One compiled, immutable tariff from a version file or a tariff directory."""
+    tariff, problems = check_path(Path(path))
+    if tariff is None:
+        raise TariffError(problems)
+    return tariff
+
+
+def load_catalog(root: str | Path | None = None) -> m.Catalog:
+    """Every tariff under a tariff root (default: the shipped tariffs)."""
+    base = Path(root) if root is not None else tariffs_dir()
+    if not base.is_dir():
+        raise TariffError([Diagnostic(message="tariff root is not a directory", rule="io", file=str(base))])
+    tariffs: dict[str, m.Tariff] = {}
+    problems: list[Diagnostic] = []
+    for directory in sorted(p for p in base.iterdir() if p.is_dir() and any(is_version_file(f) for f in p.iterdir())):
+        tariff, found = check_directory(directory)
+        problems += found
+        if tariff is not None:
+            tariffs[tariff.id] = tariff
+    if any(p.severity == "error" for p in problems):
+        raise TariffError(problems)
+    return m.Catalog(tariffs=m.frozen_map(tariffs))
+
+
+def version_files(paths: Iterable[Path]) -> list[Path]:
+    """Version files under the given files and directories, for commands that walk a tree."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*.yaml") if is_version_file(p))
+        else:
+            found.append(path)
+    return found
+
+
+__all__ = ["check_path", "display_name", "load_catalog", "load_tariff", "version_files"]

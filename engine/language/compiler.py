@@ -1,0 +1,566 @@
+"""Tariff document (schema-valid) → frozen `TariffVersion`, with semantic checks.
+
+The schema has already said the document has the right shape; here come the rules a
+schema cannot state: names that must exist, expressions that must parse and name only
+declared things, tiers in order, option tables without duplicates, and warnings for
+what is probably a mistake. Every problem is collected; nothing stops at the first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+from engine.core.errors import Diagnostic, did_you_mean
+from engine.core.money import Rounding, decimals_of
+from engine.core.values import shown as _shown
+from engine.language import model as m
+from engine.language.expressions import Expression, ExpressionError, compile_expression, constant
+from engine.language.source import PathItem, Source, json_path
+from engine.pricing.fastpath import prepare
+
+# Amounts billed as written: more decimals than the rounding scale is probably a typo (a warning).
+# Unit prices are rates (0.0015 per message is normal): only the amount they produce is rounded.
+_MONEY_KEYS = ("price", "flat_fee", "price_after")
+
+
+class _Compiler:
+    def __init__(self, source: Source, *, partial: bool = False) -> None:
+        self.source = source
+        self.partial = partial  # the schema refused some charges: check what can be, build nothing
+        self.doc: Mapping[str, Any] = source.data
+        self.diagnostics: list[Diagnostic] = []
+        self.used_names: set[str] = set()
+        self.priced_options: set[str] = set()
+        self.scale = int(source.data["rounding"]["scale"])
+        self.edition_name = ""  # the edition whose charge parameters are being compiled
+        self.names_unknown = False  # an expression was rejected: "unused" cannot be told
+
+    # -- reporting -------------------------------------------------------------
+    def error(self, path: list[PathItem], message: str, rule: str, hint: str | None = None, *, key: bool = False) -> None:
+        self.diagnostics.append(self.source.diagnostic(path, message, rule, hint=hint, key=key))
+
+    def warning(self, path: list[PathItem], message: str, rule: str, hint: str | None = None, *, key: bool = False) -> None:
+        self.diagnostics.append(self.source.diagnostic(path, message, rule, severity="warning", hint=hint, key=key))
+
+    def source_ref(self, path: list[PathItem]) -> str:
+        line, _ = self.source.position(path, key=True)
+        return f"{self.source.name}:{line}" if line else self.source.name
+
+    # -- the document ------------------------------------------------------------
+    def compile(self) -> m.TariffVersion | None:
+        doc = self.doc
+        effective = self.date(["effective_from"], doc["effective_from"])
+        meters = {name: self.meter(name, spec) for name, spec in doc.get("meters", {}).items()}
+        options = {
+            name: m.Option(name, spec["type"], spec.get("unit", ""), spec.get("description", ""))
+            for name, spec in doc.get("options", {}).items()
+        }
+        editions = {name: self.edition(name, spec or {}) for name, spec in doc["editions"].items()}
+        self.check_name_clashes(meters, options, editions)
+        rounding = Rounding(**{k: doc["rounding"][k] for k in ("scale", "mode", "apply")}, source=self.source_ref(["rounding"]))
+        charges = {edition: [] for edition in editions}  # type: dict[str, list[m.Charge]]
+        for charge_id, spec in doc["charges"].items():
+            try:
+                built = list(self.charge(charge_id, spec, editions, meters, options))
+            except _SHAPE_FAULTS:
+                if not self.partial:
+                    raise
+                continue  # a charge of the wrong shape: the schema has said what is wrong with it
+            for edition, charge in built:
+                charges[edition].append(charge)
+        plans = {name: self.plan(editions[name], charges[name], meters) for name in editions}
+        if self.partial:
+            return None  # whether a meter or an option is unused cannot be told while charges are broken
+        self.check_unused(meters, options)
+        if any(d.severity == "error" for d in self.diagnostics) or effective is None:
+            return None
+        window = doc["settlement"].get("deduction_window") or {}
+        return m.TariffVersion(
+            id=doc["id"],
+            version=str(doc["version"]),
+            effective_from=effective,
+            currency=doc["currency"],
+            description=doc["description"],
+            billing_period=doc["billing_cycle"]["period"],
+            settlement=m.Settlement(doc["settlement"]["mode"], window.get("from_day"), window.get("until_day")),
+            rounding=rounding,
+            meters=m.frozen_map(meters),
+            options=m.frozen_map(options),
+            plans=m.frozen_map(plans),
+            file=self.source.name,
+            sha256=self.source.sha256,
+            warnings=tuple(d for d in self.diagnostics if d.severity == "warning"),
+        )
+
+    def date(self, path: list[PathItem], text: str) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(str(text))
+        except ValueError:
+            self.error(path, f"{text!r} is not a calendar date", "date", "write the date as YYYY-MM-DD")
+            return None
+
+    def meter(self, name: str, spec: Mapping[str, Any]) -> m.Meter:
+        minimum = Decimal(spec.get("minimum", 0))
+        maximum = Decimal(spec["maximum"])
+        if minimum > maximum:
+            self.error(["meters", name, "maximum"], f"meters.{name}: maximum {maximum} is below minimum {minimum}", "meter-bounds")
+        return m.Meter(
+            name=name,
+            type=spec["type"],
+            aggregation=spec["aggregation"],
+            daily=spec.get("series", "none") == "daily",
+            minimum=minimum,
+            maximum=maximum,
+            unit=spec.get("unit", ""),
+            description=spec.get("description", ""),
+        )
+
+    def edition(self, name: str, spec: Mapping[str, Any]) -> m.Edition:
+        attributes = {key: Decimal(value) for key, value in (spec.get("attributes") or {}).items()}
+        return m.Edition(name, spec.get("description", ""), m.frozen_map(attributes))
+
+    def check_name_clashes(self, meters: Mapping[str, m.Meter], options: Mapping[str, m.Option], editions: Mapping[str, m.Edition]) -> None:
+        for name in meters:
+            if name in options:
+                self.error(
+                    ["options", name],
+                    f"options.{name}: '{name}' is also a meter; expressions could not tell them apart",
+                    "name-clash",
+                    key=True,
+                )
+        for edition in editions.values():
+            for attribute in edition.attributes:
+                if attribute in meters or attribute in options:
+                    self.error(
+                        ["editions", edition.name, "attributes", attribute],
+                        f"editions.{edition.name}.attributes.{attribute}: '{attribute}' is also a meter or an option",
+                        "name-clash",
+                        key=True,
+                    )
+
+    # -- charges ---------------------------------------------------------------------
+    def charge(
+        self,
+        charge_id: str,
+        spec: Mapping[str, Any],
+        editions: Mapping[str, m.Edition],
+        meters: Mapping[str, m.Meter],
+        options: Mapping[str, m.Option],
+    ) -> Iterable[tuple[str, m.Charge]]:
+        base = ["charges", charge_id]
+        available = spec["editions"]
+        overrides: Mapping[str, Any] = available if isinstance(available, Mapping) else {}
+        names = list(available)
+        for index, edition in enumerate(names):
+            if edition not in editions:
+                where: list[PathItem] = [*base, "editions", edition if overrides else index]
+                self.error(
+                    where,
+                    f"charges.{charge_id}: edition '{edition}' does not exist (editions: {', '.join(editions)})",
+                    "unknown-edition",
+                    did_you_mean(edition, editions) or f"declare '{edition}' under editions, or take it off this charge",
+                    key=bool(overrides),
+                )
+        for edition in names:
+            if edition not in editions:
+                continue
+            params = {k: v for k, v in spec.items() if k != "editions"}
+            params_path: dict[str, list[PathItem]] = {k: [*base, k] for k in params}
+            for key, value in (overrides.get(edition) or {}).items():
+                params[key] = value
+                params_path[key] = [*base, "editions", edition, key]
+            self.check_money_scale(params, params_path)
+            allowed = self.allowed_names(meters, options, editions[edition])
+            self.edition_name = edition
+            built = self.build(charge_id, edition, params, params_path, allowed, options, meters)
+            if built is not None:
+                yield edition, built
+
+    def build(
+        self,
+        charge_id: str,
+        edition: str,
+        params: Mapping[str, Any],
+        paths: Mapping[str, list[PathItem]],
+        allowed: frozenset[str],
+        options: Mapping[str, m.Option],
+        meters: Mapping[str, m.Meter],
+    ) -> m.Charge | None:
+        if "option" in params:
+            self.priced_options.add(str(params["option"]))  # named by a charge: not unused, even if the charge fails
+        required = {
+            "flat": ("price",),
+            "per_unit": ("quantity", "unit_price"),
+            "blocks": ("quantity", "block_size", "price"),
+            "tiered": ("quantity", "mode", "tiers"),
+            "option": ("option", "table"),
+            "trial": ("option", "free_days"),
+        }[params["model"]]
+        missing = [key for key in required if key not in params]
+        if missing:
+            self.error(
+                ["charges", charge_id],
+                f"charges.{charge_id}: no '{missing[0]}' for edition '{edition}'",
+                "missing-param",
+                f"set '{missing[0]}' on the charge, or under editions.{edition}",
+            )
+            return None
+        common = {
+            "id": charge_id,
+            "description": params.get("description") or charge_id.replace("_", " "),
+            "source": self.source_ref(["charges", charge_id]),
+            "unit": params.get("unit", ""),
+            "when": self.expression(params, paths, "when", allowed),
+        }
+        model = params["model"]
+        if model == "flat":
+            return m.FlatCharge(**common, price=_money(params["price"]))
+        if model == "per_unit":
+            quantity = self.expression(params, paths, "quantity", allowed)
+            return None if quantity is None else m.PerUnitCharge(**common, quantity=quantity, unit_price=_money(params["unit_price"]))
+        if model == "blocks":
+            quantity = self.expression(params, paths, "quantity", allowed)
+            included = self.expression(params, paths, "included", allowed) or constant(Decimal(0))
+            if quantity is None:
+                return None
+            return m.BlocksCharge(
+                **common,
+                quantity=quantity,
+                included=included,
+                block_size=Decimal(params["block_size"]),
+                round_up=params.get("round", "up") == "up",
+                price=_money(params["price"]),
+            )
+        if model == "tiered":
+            quantity = self.expression(params, paths, "quantity", allowed)
+            tiers = self.tiers(charge_id, params["tiers"], paths["tiers"])
+            if quantity is None or tiers is None:
+                return None
+            return m.TieredCharge(**common, quantity=quantity, graduated=params["mode"] == "graduated", tiers=tiers)
+        option = self.option_of(charge_id, params, paths, options, model)
+        if option is None:
+            return None
+        if model == "option":
+            prices = self.option_table(charge_id, option, params["table"], paths["table"])
+            return None if prices is None else m.OptionCharge(**common, option=option, prices=MappingProxyType(prices))
+        return m.TrialCharge(**common, option=option, free_days=int(params["free_days"]), price_after=_money(params.get("price_after")))
+
+    def allowed_names(self, meters: Mapping[str, m.Meter], options: Mapping[str, m.Option], edition: m.Edition) -> frozenset[str]:
+        return frozenset(meters) | frozenset(options) | frozenset(edition.attributes)
+
+    def expression(
+        self, params: Mapping[str, Any], paths: Mapping[str, list[PathItem]], key: str, allowed: frozenset[str]
+    ) -> Expression | None:
+        if key not in params:
+            return None
+        value = params[key]
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            return constant(Decimal(value))
+        try:
+            compiled = compile_expression(str(value), allowed)
+        except ExpressionError as problem:
+            self.expression_error(paths[key], str(value), problem)
+            self.names_unknown = True  # the names of a rejected expression are not all known
+            return None
+        self.used_names |= compiled.names
+        return compiled
+
+    def expression_error(self, path: list[PathItem], text: str, problem: ExpressionError) -> None:
+        line, column = self.source.position(path)
+        if column is not None and line is not None:
+            raw_line = self.source.raw.decode("utf-8").splitlines()[line - 1]
+            quoted = raw_line[column - 1 : column] in ("'", '"')
+            column += problem.offset + (1 if quoted else 0)
+        message, hint = problem.message, problem.hint
+        if problem.message.startswith("unknown name"):
+            if any(d.rule == "unknown-name" and (d.line, d.column) == (line, column) for d in self.diagnostics):
+                return  # the same name, unknown on another edition of the charge too: once is enough
+            rule = "unknown-name"
+            message, hint = self.unknown_name_here(problem)
+        elif "does not parse" in problem.message:
+            rule, hint = "expression-syntax", hint or _SYNTAX_HINT
+            reason = problem.message.split(": ", 1)[-1]
+            near = f", {_near(text, problem.offset)}" if reason == "invalid syntax" else ""
+            message = f"{_quoted_expression(text)} does not parse: {reason}{near}"
+        else:
+            rule = "expression-forbidden"
+        self.diagnostics.append(
+            Diagnostic(
+                message=f"{json_path(path)}: {message}",
+                rule=rule,
+                file=self.source.name,
+                line=line,
+                column=column,
+                path=json_path(path),
+                hint=hint,
+            )
+        )
+
+    def unknown_name_here(self, problem: ExpressionError) -> tuple[str, str | None]:
+        """An unknown name that is an attribute of other editions gets said so."""
+        name = problem.message.split("'")[1]
+        owners = [edition for edition, spec in self.doc["editions"].items() if name in ((spec or {}).get("attributes") or {})]
+        if not owners:
+            return problem.message, problem.hint
+        here = self.edition_name
+        return (
+            f"unknown name '{name}' on edition {here}: it is an attribute of {', '.join(owners)} only",
+            f"declare it under editions.{here}.attributes too, or take {here} off this charge",
+        )
+
+    def tiers(self, charge_id: str, specs: list[Mapping[str, Any]], path: list[PathItem]) -> tuple[m.Tier, ...] | None:
+        built: list[m.Tier] = []
+        lower = Decimal(0)
+        ok = True
+        for index, spec in enumerate(specs):
+            up_to = spec["up_to"]
+            ok = self.tier_bounds(specs, index, lower, [*path, index]) and ok
+            self.check_tier_money(spec, [*path, index])
+            extra = spec.get("extra_block") or {}
+            built.append(
+                m.Tier(
+                    lower=lower,
+                    up_to=None if up_to is None else Decimal(up_to),
+                    flat_fee=_money(spec.get("flat_fee", Decimal(0))),
+                    unit_price=_money(spec.get("unit_price", Decimal(0))),
+                    extra_block_size=Decimal(extra["size"]) if extra else None,
+                    extra_block_price=_money(extra.get("price", Decimal(0))),
+                )
+            )
+            lower = Decimal(up_to) if up_to is not None else lower
+        if specs and specs[-1]["up_to"] is not None:
+            self.warning(
+                [*path, len(specs) - 1, "up_to"],
+                f"{json_path(path)}: the last tier ends at {specs[-1]['up_to']}; larger quantities will be refused",
+                "tier-open",
+                "end with an open tier (up_to: null) unless quantities above are impossible",
+            )
+        return tuple(built) if ok else None
+
+    def tier_bounds(self, specs: list[Mapping[str, Any]], index: int, lower: Decimal, where: list[PathItem]) -> bool:
+        """Tiers follow each other: in ascending order, no overlap, no gap, open only at the end."""
+        spec, up_to = specs[index], specs[index]["up_to"]
+        ok = True
+        if "above" in spec and spec["above"] != lower:
+            self.tier_start_error(spec["above"], lower, index, [*where, "above"])
+            ok = False
+        if up_to is None and index != len(specs) - 1:
+            self.error(
+                [*where, "up_to"],
+                f"{json_path([*where, 'up_to'])}: only the last tier may be open-ended (up_to: null)",
+                "tier-order",
+                "give this tier an up_to, or move it to the end of the list",
+            )
+            ok = False
+        if up_to is not None and index > 0 and up_to <= lower:
+            self.error(
+                [*where, "up_to"],
+                f"{json_path([*where, 'up_to'])}: {up_to} is not above the previous tier's up_to ({lower}); "
+                "tiers must be in ascending order",
+                "tier-order",
+                "list tiers in ascending order of up_to; each covers the quantities above the previous tier's up_to up to its own",
+            )
+            ok = False
+        return ok
+
+    def tier_start_error(self, above: Decimal, lower: Decimal, index: int, where: list[PathItem]) -> None:
+        previous = f"the previous tier ends at {lower}" if index else "tiers start at 0"
+        hint = f"write above: {lower}" + (" (the previous tier's up_to)" if index else "")
+        if above > lower:
+            message = f"{json_path(where)}: {above} leaves a gap: {previous}, so quantities above {lower} up to {above} have no price"
+            self.error(where, message, "tier-gap", hint)
+        else:
+            message = f"{json_path(where)}: {above} overlaps the previous tier, which covers quantities up to {lower}"
+            self.error(where, message, "tier-overlap", hint)
+
+    def check_tier_money(self, spec: Mapping[str, Any], where: list[PathItem]) -> None:
+        extra = spec.get("extra_block") or {}
+        self.money_scale(spec.get("flat_fee"), [*where, "flat_fee"])
+        self.money_scale(extra.get("price"), [*where, "extra_block", "price"])
+
+    def option_of(
+        self,
+        charge_id: str,
+        params: Mapping[str, Any],
+        paths: Mapping[str, list[PathItem]],
+        options: Mapping[str, m.Option],
+        model: str,
+    ) -> m.Option | None:
+        name = params["option"]
+        option = options.get(name)
+        if option is None:
+            known = ", ".join(options) or "none declared"
+            self.error(
+                paths["option"],
+                f"charges.{charge_id}.option: option '{name}' is not declared (options: {known})",
+                "unknown-option",
+                did_you_mean(name, options),
+            )
+            return None
+        wanted = ("activation",) if model == "trial" else ("switch", "choice")
+        if option.type not in wanted:
+            self.error(
+                paths["option"],
+                f"charges.{charge_id}.option: a '{model}' charge needs an option of type "
+                f"{' or '.join(wanted)}, and '{name}' is a {option.type}",
+                "option-type",
+            )
+            return None
+        self.priced_options.add(name)
+        return option
+
+    def option_table(
+        self, charge_id: str, option: m.Option, rows: list[Mapping[str, Any]], path: list[PathItem]
+    ) -> dict[m.ChoiceValue, Decimal] | None:
+        prices: dict[m.ChoiceValue, Decimal] = {}
+        first_row: dict[m.ChoiceValue, int] = {}
+        ok = True
+        for index, row in enumerate(rows):
+            value = row["value"]
+            where = [*path, index, "value"]
+            self.money_scale(row["price"], [*path, index, "price"])
+            problem = self.option_row_problem(option, value, first_row, path)
+            if problem is not None:
+                self.error(where, f"{json_path(where)}: {problem[0]}", "option-table", problem[1])
+                ok = False
+                continue
+            prices[_choice_key(value)] = _money(row["price"])
+            first_row[_choice_key(value)] = index
+        return prices if ok else None
+
+    def option_row_problem(
+        self, option: m.Option, value: Any, first_row: Mapping[m.ChoiceValue, int], path: list[PathItem]
+    ) -> tuple[str, str] | None:
+        """(message, hint) when a table row cannot be offered as written."""
+        if option.type == "switch" and value is not True:
+            return f"{_shown(value)} cannot be chosen: '{option.name}' is a switch, bought with true", "write value: true"
+        if option.type == "choice" and isinstance(value, bool):
+            return f"{_shown(value)} cannot be chosen: '{option.name}' is a choice of numbers or names", "write the offered number or name"
+        if _choice_key(value) in first_row:
+            earlier = json_path([*path, first_row[_choice_key(value)]])
+            return f"{_shown(value)} is offered twice (first at {earlier})", "offer each value once, with one price"
+        return None
+
+    def plan(self, edition: m.Edition, charges: list[m.Charge], meters: Mapping[str, m.Meter]) -> m.EditionPlan:
+        needed: set[str] = set()
+        offers: dict[str, m.OptionCharge | m.TrialCharge] = {}
+        for charge in charges:
+            for expression in _expressions_of(charge):
+                needed |= expression.names & set(meters)
+            if isinstance(charge, m.OptionCharge | m.TrialCharge):
+                name = charge.option.name
+                if name in offers:
+                    self.error(
+                        ["charges", charge.id],
+                        f"charges.{charge.id}: option '{name}' is already priced on edition '{edition.name}' by charge '{offers[name].id}'",
+                        "option-table",
+                        key=True,
+                    )
+                offers[name] = charge
+        return m.EditionPlan(edition, tuple(charges), frozenset(needed), m.frozen_map(offers))
+
+    def check_unused(self, meters: Mapping[str, m.Meter], options: Mapping[str, m.Option]) -> None:
+        for name in meters:
+            if name not in self.used_names and not self.names_unknown:
+                self.warning(
+                    ["meters", name],
+                    f"meters.{name}: meter '{name}' is declared but no charge uses it",
+                    "unused-meter",
+                    "use it in a charge's quantity, included or when, or remove it",
+                    key=True,
+                )
+        for name in options:
+            if name not in self.priced_options and name not in self.used_names:
+                self.warning(
+                    ["options", name],
+                    f"options.{name}: option '{name}' is declared but no charge prices it",
+                    "unused-option",
+                    "price it with an 'option' or 'trial' charge, or remove it",
+                    key=True,
+                )
+
+    def check_money_scale(self, params: Mapping[str, Any], paths: Mapping[str, list[PathItem]]) -> None:
+        for key in _MONEY_KEYS:
+            if key in params:
+                self.money_scale(params[key], paths[key])
+
+    def money_scale(self, value: Any, path: list[PathItem]) -> None:
+        if isinstance(value, Decimal) and decimals_of(value) > self.scale:
+            self.warning(
+                path,
+                f"{json_path(path)}: {value} has {decimals_of(value)} decimals, more than the rounding scale of {self.scale}",
+                "money-scale",
+                f"amounts are rounded to {self.scale} decimals; write the price as the price list does",
+            )
+
+
+_SYNTAX_HINT = "an expression is one formula, such as ceil(max(0, dau - 10000) / 10000); check its brackets and operators"
+
+
+def _quoted_expression(text: str) -> str:
+    shown = " ".join(text.split())
+    return f"'{shown}'" if len(shown) <= 60 else f"'{shown[:57]}...'"
+
+
+def _near(text: str, offset: int) -> str:
+    """Where the parser gave up, as the text from there: "at '* 5)'" or "at the end"."""
+    rest = text[offset:].strip()
+    if not rest:
+        return "at the end of the expression"
+    return f"at '{rest[:12]}{'...' if len(rest) > 12 else ''}'"
+
+
+def _money(value: Any) -> Any:
+    """Prices are Decimal in the model, also when the YAML wrote a whole number (`price: 10`)."""
+    return Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _choice_key(value: Any) -> m.ChoiceValue:
+    return value if isinstance(value, bool | str) else int(value)
+
+
+def _expressions_of(charge: m.Charge) -> list[Expression]:
+    found = [charge.when] if charge.when is not None else []
+    for attribute in ("quantity", "included"):
+        expression = getattr(charge, attribute, None)
+        if isinstance(expression, Expression):
+            found.append(expression)
+    return found
+
+
+# What a charge the schema refused can raise while it is compiled anyway.
+_SHAPE_FAULTS = (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError)
+# Top-level keys the compiler only stores: a schema error there does not stop the other checks.
+_STORED_AS_IS = frozenset({"id", "version", "currency", "description"})
+
+
+def check_despite_schema_errors(source: Source, schema_problems: list[Diagnostic]) -> list[Diagnostic]:
+    """The semantic problems of a document the schema refused, where they can still be told.
+
+    When every schema error sits inside a charge (or in a key that is only stored), the rest
+    of the document is sound: the other checks run, so one `validate` shows every problem, not
+    the schema's first. Otherwise the structure cannot be trusted and nothing more is said.
+    """
+    for problem in schema_problems:
+        path = problem.path or ""
+        if not (path.startswith("charges.") or path in _STORED_AS_IS):
+            return []
+    compiler = _Compiler(source, partial=True)
+    with contextlib.suppress(*_SHAPE_FAULTS):  # what was found before a fault stands
+        compiler.compile()
+    said = {problem.path for problem in schema_problems} | {(p.line, p.column) for p in schema_problems}
+    fresh = [d for d in compiler.diagnostics if d.path not in said and (d.line, d.column) not in said]
+    return list({(d.line, d.column, d.message): d for d in fresh}.values())
+
+
+def compile_version(source: Source) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
+    """Compile a schema-valid document; returns the version (None on errors) and all diagnostics."""
+    compiler = _Compiler(source)
+    version = compiler.compile()
+    unique = {(d.line, d.column, d.message): d for d in compiler.diagnostics}
+    return None if version is None else prepare(version), sorted(unique.values(), key=lambda d: (d.line or 0, d.column or 0))

@@ -1,0 +1,192 @@
+"""The compiled tariff: frozen, hashable-free-of-surprises data, built once at load.
+
+Everything the pricing path needs is resolved here: per-edition parameters merged,
+expressions compiled, option tables turned into lookups, the meters each edition
+needs listed. Evaluation (`evaluate.py`) only reads this model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from engine.core.money import Rounding
+from engine.language.expressions import Expression
+
+if TYPE_CHECKING:
+    from engine.pricing.fastpath import FastPlan
+
+ChoiceValue = int | str | bool
+
+
+def frozen_map(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """A read-only view over a private copy: compiled models never change."""
+    return MappingProxyType(dict(items or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Meter:
+    name: str
+    type: str  # "integer" | "decimal"
+    aggregation: str  # "max" | "sum" | "last"
+    daily: bool
+    minimum: Decimal
+    maximum: Decimal
+    unit: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    name: str
+    type: str  # "switch" | "choice" | "activation"
+    unit: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    name: str
+    description: str = ""
+    attributes: Mapping[str, Decimal] = field(default_factory=frozen_map)
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """What every charge has; `source` is `tariff-dir/file.yaml:line`."""
+
+    id: str
+    description: str
+    source: str
+    unit: str
+    when: Expression | None
+
+
+@dataclass(frozen=True, slots=True)
+class FlatCharge(Charge):
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PerUnitCharge(Charge):
+    quantity: Expression
+    unit_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BlocksCharge(Charge):
+    quantity: Expression
+    included: Expression
+    block_size: Decimal
+    round_up: bool
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    lower: Decimal
+    up_to: Decimal | None
+    flat_fee: Decimal
+    unit_price: Decimal
+    extra_block_size: Decimal | None
+    extra_block_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TieredCharge(Charge):
+    quantity: Expression
+    graduated: bool
+    tiers: tuple[Tier, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OptionCharge(Charge):
+    option: Option
+    prices: Mapping[ChoiceValue, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class TrialCharge(Charge):
+    option: Option
+    free_days: int
+    price_after: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class EditionPlan:
+    """One edition of one version: its charges in line order and what they need.
+
+    `fast` is the same edition compiled into one Python function at load
+    (`fastpath.prepare`); a plan without it is checked and priced the general way only.
+    """
+
+    edition: Edition
+    charges: tuple[Charge, ...]
+    required_meters: frozenset[str]
+    offers: Mapping[str, OptionCharge | TrialCharge]
+    fast: FastPlan | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    mode: str
+    from_day: int | None
+    until_day: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TariffVersion:
+    """One compiled tariff file."""
+
+    id: str
+    version: str
+    effective_from: dt.date
+    currency: str
+    description: str
+    billing_period: str
+    settlement: Settlement
+    rounding: Rounding
+    meters: Mapping[str, Meter]
+    options: Mapping[str, Option]
+    plans: Mapping[str, EditionPlan]
+    file: str
+    sha256: str
+    warnings: tuple[Any, ...] = ()
+
+    @property
+    def editions(self) -> tuple[str, ...]:
+        return tuple(self.plans)
+
+
+@dataclass(frozen=True, slots=True)
+class Tariff:
+    """All versions of one tariff id, sorted by `effective_from`."""
+
+    id: str
+    versions: tuple[TariffVersion, ...]
+
+    def in_force(self, day: dt.date) -> TariffVersion | None:
+        """The version in force on `day`, or None before the first one (never a fallback)."""
+        found = None
+        for version in self.versions:
+            if version.effective_from <= day:
+                found = version
+        return found
+
+    def describe_versions(self) -> str:
+        ranges = []
+        for index, version in enumerate(self.versions):
+            until = f" until {self.versions[index + 1].effective_from - dt.timedelta(days=1)}" if index + 1 < len(self.versions) else " on"
+            ranges.append(f"{version.file} from {version.effective_from}{until}")
+        return "; ".join(ranges)
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Tariffs by id, as found under a tariff root."""
+
+    tariffs: Mapping[str, Tariff]

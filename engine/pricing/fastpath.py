@@ -1,0 +1,134 @@
+"""The fast path: what `quote` runs for the common, valid document.
+
+At load, `prepare` writes each edition of a version as one plain Python function
+(`codegen`: the rater a developer would write by hand for that price list). Per document,
+`quick_envelope` checks the envelope without building a message, and `FastPlan.invoice`
+runs the edition's function and puts the invoice together. Both take the plainest valid
+documents: a dict; whole numbers and lists of them (decimals too, for decimal meters);
+add-on values written as the tariff offers them.
+
+The fast path refuses nothing and words nothing. For a document it does not take, or any
+charge that fails, it returns None and the caller takes the general path, which makes the
+diagnostics. When it returns an invoice, that is the invoice the general path gives
+(tests/test_fastpath.py compares the two on generated documents).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from engine.core.errors import Diagnostic
+from engine.core.money import PRICING_CONTEXT, ZERO, Rounding
+from engine.language import model as m
+from engine.pricing import codegen
+from engine.pricing.evaluate import _rounding_line, _settlement
+from engine.pricing.invoice import Invoice, InvoiceLine, Settlement, TariffRef
+from engine.pricing.usage import ENVELOPE_KEYS, MAX_NAME_LENGTH, Envelope, Period, account_text_ok, calendar_month
+
+_ENVELOPE_KEYS = frozenset(ENVELOPE_KEYS)
+_NOTHING: Mapping[str, Any] = {}
+_MONTHS: dict[str, Period] = {}  # calendar months seen, by label
+_KEPT = 4096  # entries a per-period cache keeps before starting over
+
+
+def prepare(version: m.TariffVersion) -> m.TariffVersion:
+    """`version` with the fast path of each edition compiled."""
+    plans = {name: replace(plan, fast=_fast_plan(version, plan)) for name, plan in version.plans.items()}
+    return replace(version, plans=m.frozen_map(plans))
+
+
+# -- the envelope --------------------------------------------------------------------------
+
+
+def quick_envelope(document: Any) -> Envelope | None:
+    """`usage.read_envelope` for the plainest valid documents; None for anything else."""
+    if type(document) is not dict or not document.keys() <= _ENVELOPE_KEYS:
+        return None
+    get = document.get
+    tariff, account, label, usage, addons = get("tariff"), get("account"), get("period"), get("usage"), get("addons")
+    edition = get("edition")
+    if type(label) is not str or type(edition) is not str or len(edition) > MAX_NAME_LENGTH:
+        return None
+    if not (tariff is None or (type(tariff) is str and len(tariff) <= MAX_NAME_LENGTH)):
+        return None
+    if not (usage is None or type(usage) is dict) or not (addons is None or type(addons) is dict):
+        return None
+    if type(account) is str:
+        if not account_text_ok(account):
+            return None
+    elif type(account) is int and account >= 0 and account.bit_length() <= 200:
+        account = str(account)
+    else:
+        return None
+    period = _MONTHS.get(label) or _month(label)
+    return None if period is None else Envelope(tariff, account, period, document)
+
+
+def _month(label: str) -> Period | None:
+    found = calendar_month(label)
+    if isinstance(found, Diagnostic):
+        return None
+    if len(_MONTHS) >= _KEPT:
+        _MONTHS.clear()
+    _MONTHS[label] = found
+    return found
+
+
+# -- running an edition's function -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FastPlan:
+    """One edition's generated function and what its invoices share."""
+
+    rate: codegen.Rate
+    edition: str
+    tariff: TariffRef
+    currency: str
+    rounding: Rounding
+    settlement: m.Settlement
+    source: str = field(repr=False)  # the generated function, for reading
+    windows: dict[dt.date, Settlement] = field(default_factory=dict, repr=False, compare=False)  # by the period's last day
+
+    def invoice(self, envelope: Envelope) -> Invoice | None:
+        """The invoice of a document of this edition, or None: then the general path prices it."""
+        document, period = envelope.document, envelope.period
+        usage, addons = document.get("usage") or _NOTHING, document.get("addons") or _NOTHING
+        if type(usage) is not dict or type(addons) is not dict:
+            return None
+        try:
+            lines = self.rate(usage, addons, period)
+            if lines is None:
+                return None
+            total = _total(lines, self.rounding)
+        except Exception:  # whatever it is, the general path meets it again and reports it
+            return None
+        window = self.windows.get(period.last) or self._window(period)
+        return Invoice(envelope.account, period.label, self.edition, self.currency, self.tariff, tuple(lines), total, window)
+
+    def _window(self, period: Period) -> Settlement:
+        if len(self.windows) >= _KEPT:
+            self.windows.clear()
+        found = self.windows[period.last] = _settlement(self.settlement, period)
+        return found
+
+
+def _total(lines: list[InvoiceLine], rounding: Rounding) -> Decimal:
+    """The sum of the lines; rounded on the total, the difference is a line of its own (as `evaluate._price`)."""
+    total = ZERO
+    for line in lines:
+        total = PRICING_CONTEXT.add(total, line.amount)
+    if rounding.apply == "per_line" or (rounded := rounding.round(total)) == total:
+        return total
+    lines.append(_rounding_line(rounding, PRICING_CONTEXT.subtract(rounded, total)))
+    return rounded
+
+
+def _fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan:
+    rate, source = codegen.write(version, plan)
+    tariff = TariffRef(version.id, version.version, version.file, version.sha256)
+    return FastPlan(rate, plan.edition.name, tariff, version.currency, version.rounding, version.settlement, source)

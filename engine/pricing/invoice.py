@@ -1,0 +1,121 @@
+"""The invoice: frozen result of pricing, and its JSON and text renderings.
+
+JSON is deterministic: fixed key order, money and quantities as exact strings, no
+floats, so the same tariff and usage always give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from engine.core.money import text
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    id: str
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal | None
+    amount: Decimal
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "description": self.description,
+            "quantity": text(self.quantity),
+            "unit": self.unit,
+            "unit_price": None if self.unit_price is None else text(self.unit_price),
+            "amount": text(self.amount),
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TariffRef:
+    id: str
+    version: str
+    file: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    mode: str
+    deduct_from: str | None
+    deduct_until: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    account: str
+    period: str
+    edition: str
+    currency: str
+    tariff: TariffRef
+    lines: tuple[InvoiceLine, ...]
+    total: Decimal
+    settlement: Settlement
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "period": self.period,
+            "edition": self.edition,
+            "currency": self.currency,
+            "tariff": {
+                "id": self.tariff.id,
+                "version": self.tariff.version,
+                "file": self.tariff.file,
+                "sha256": self.tariff.sha256,
+            },
+            "lines": [line.to_dict() for line in self.lines],
+            "total": text(self.total),
+            "settlement": {
+                "mode": self.settlement.mode,
+                "deduct_from": self.settlement.deduct_from,
+                "deduct_until": self.settlement.deduct_until,
+            },
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, separators=(",", ": ") if indent else (",", ":"))
+
+
+def render_text(invoice: Invoice) -> str:
+    """A readable table for a terminal."""
+    header = (
+        f"Invoice {invoice.account}  period {invoice.period}  edition {invoice.edition}\n"
+        f"Tariff {invoice.tariff.id} version {invoice.tariff.version} ({invoice.tariff.file}, sha256 {invoice.tariff.sha256[:12]}…)\n"
+    )
+    rows = [("line", "description", "quantity", "unit price", f"amount {invoice.currency}")]
+    for line in invoice.lines:
+        rows.append(
+            (
+                line.id,
+                line.description,
+                text(line.quantity) + (f" {line.unit}" if line.unit else ""),
+                "" if line.unit_price is None else text(line.unit_price),
+                text(line.amount),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    out = []
+    for index, row in enumerate(rows):
+        cells = [row[i].ljust(widths[i]) if i < 2 else row[i].rjust(widths[i]) for i in range(5)]
+        out.append("  ".join(cells).rstrip())
+        if index == 0:
+            out.append("  ".join("-" * w for w in widths))
+    out.append("  ".join("-" * w for w in widths))
+    total_label = "total"
+    out.append(total_label.ljust(sum(widths[:4]) + 8) + text(invoice.total).rjust(widths[4]))
+    settle = invoice.settlement
+    footer = f"settlement: {settle.mode}"
+    if settle.deduct_from:
+        footer += f", deducted {settle.deduct_from} to {settle.deduct_until}"
+    return header + "\n" + "\n".join(out) + "\n" + footer + "\n"

@@ -1,0 +1,71 @@
+"""The public pricing entry point: pick the tariff and version, check, price."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.core.errors import Diagnostic, UsageError, did_you_mean
+from engine.language import model as m
+from engine.pricing.evaluate import price
+from engine.pricing.fastpath import quick_envelope
+from engine.pricing.invoice import Invoice
+from engine.pricing.usage import Envelope, check_usage, read_envelope
+
+
+def quote(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -> Invoice:
+    """Price one usage document; raises `UsageError` with every problem found."""
+    envelope = quick_envelope(usage) or read_envelope(usage)
+    version = select_version(tariff_or_catalog, envelope)
+    plan = version.plans.get(envelope.document["edition"])
+    fast = None if plan is None or plan.fast is None else plan.fast.invoice(envelope)
+    return fast or price(version, envelope, check_usage(envelope, version))
+
+
+def select_version(tariff_or_catalog: m.Tariff | m.Catalog, envelope: Envelope) -> m.TariffVersion:
+    """The version in force on the period's first day, of the tariff the usage names."""
+    tariff = _tariff(tariff_or_catalog, envelope.tariff)
+    day = envelope.period.first
+    version = tariff.in_force(day)
+    if version is None:
+        raise UsageError(
+            [
+                Diagnostic(
+                    message=f"no version of {tariff.id} is in force on {day} (versions: {tariff.describe_versions()})",
+                    rule="version",
+                    path="period",
+                )
+            ]
+        )
+    return version
+
+
+def _tariff(tariff_or_catalog: m.Tariff | m.Catalog, wanted: str | None) -> m.Tariff:
+    if isinstance(tariff_or_catalog, m.Tariff):
+        if wanted is not None and wanted != tariff_or_catalog.id:
+            raise UsageError(
+                [
+                    Diagnostic(
+                        message=f"the usage is for tariff '{wanted}', but the tariff given is '{tariff_or_catalog.id}' "
+                        f"(versions: {tariff_or_catalog.describe_versions()})",
+                        rule="tariff",
+                        path="tariff",
+                    )
+                ]
+            )
+        return tariff_or_catalog
+    known = tariff_or_catalog.tariffs
+    if wanted is None:
+        raise UsageError([Diagnostic(message=f"missing: the tariff id (tariffs: {', '.join(known)})", rule="usage-missing", path="tariff")])
+    if wanted not in known:
+        raise UsageError(
+            [
+                Diagnostic(
+                    message=f"unknown tariff '{wanted}' (tariffs: {', '.join(known) or 'none'})",
+                    rule="tariff",
+                    path="tariff",
+                    hint=did_you_mean(wanted, known),
+                )
+            ]
+        )
+    return known[wanted]

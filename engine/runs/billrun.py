@@ -1,0 +1,252 @@
+"""Bill runs: many usage records priced in one pass, in input order, in flat memory.
+
+`quote_many(target, records)` is the Python API: for each record, lazily, an `Invoice` or a
+`Rejection`. `run_batches` is what `tariff bill-run` runs: batches of records (`records`)
+go to worker processes, a bounded number in flight so that memory does not grow with the
+input; each comes back as invoice and reject lines ready to write, with its totals, and
+batches are handed back in input order whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import chain, islice
+from pathlib import Path
+from typing import Any
+
+from engine.core.errors import Diagnostic, UsageError
+from engine.core.money import PRICING_CONTEXT, text
+from engine.language import model as m
+from engine.pricing.invoice import Invoice
+from engine.pricing.quote import quote
+from engine.runs.records import Batch, read_record, shown
+
+Target = m.Tariff | m.Catalog
+IN_FLIGHT = 4  # batches per worker sent and not yet written
+SAMPLES = 20  # rejects a run keeps to show when they are not written to a file
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A record that could not be priced, with every problem found."""
+
+    record: Any
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def quote_many(tariff_or_catalog: Target, records: Iterable[Any]) -> Iterator[Invoice | Rejection]:
+    """An invoice or a rejection for each record, in order, one at a time."""
+    for record in records:
+        try:
+            yield quote(tariff_or_catalog, record)
+        except UsageError as error:
+            yield Rejection(record, error.diagnostics)
+
+
+# -- pricing a batch ------------------------------------------------------------------------------
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_text = json.encoder.encode_basestring
+_KEPT = 4096
+
+
+class InvoiceWriter:
+    """`Invoice.to_json()`, byte for byte, writing once the JSON of the parts invoices share.
+
+    Invoices of a bill run share most of their parts: the tariff reference of a version, the
+    settlement of a month, and (from the fast path) the very same line objects for a flat
+    fee, an add-on, an overage with no block. Each shared object's JSON is kept, by identity
+    and for at most `_KEPT` objects at a time.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[int, tuple[object, str]] = {}
+
+    def json(self, invoice: Invoice) -> str:
+        ref, settlement, lines = invoice.tariff, invoice.settlement, invoice.lines
+        return (
+            f'{{"account":{_text(invoice.account)},"period":{_text(invoice.period)},"edition":{_text(invoice.edition)},'
+            f'"currency":{_text(invoice.currency)},"tariff":{self._part(ref, _tariff)},'
+            f'"lines":[{",".join([self._part(line, _line) for line in lines])}],"total":{_text(text(invoice.total))},'
+            f'"settlement":{self._part(settlement, _settlement)}}}'
+        )
+
+    def _part(self, part: Any, write: Any) -> str:
+        found = self.known.get(id(part))
+        if found is not None and found[0] is part:
+            return found[1]
+        if len(self.known) >= _KEPT:
+            self.known.clear()
+        written: str = write(part)
+        self.known[id(part)] = (part, written)
+        return written
+
+
+def _tariff(ref: Any) -> str:
+    return _dumps({"id": ref.id, "version": ref.version, "file": ref.file, "sha256": ref.sha256})
+
+
+def _line(line: Any) -> str:
+    return _dumps(line.to_dict())
+
+
+def _settlement(settlement: Any) -> str:
+    return _dumps({"mode": settlement.mode, "deduct_from": settlement.deduct_from, "deduct_until": settlement.deduct_until})
+
+
+@dataclass(slots=True)
+class Totals:
+    """What a run has done so far; batches add theirs up in input order."""
+
+    records: int = 0
+    invoices: int = 0
+    rejects: int = 0
+    by_edition: dict[tuple[str, str], list[Any]] = field(default_factory=dict)  # (currency, edition) → [invoices, total]
+    samples: list[str] = field(default_factory=list)  # the first rejects, as text
+
+    def add(self, other: Totals) -> None:
+        self.records += other.records
+        self.invoices += other.invoices
+        self.rejects += other.rejects
+        for key, (count, total) in other.by_edition.items():
+            mine = self.by_edition.setdefault(key, [0, Decimal(0)])
+            mine[0] += count
+            mine[1] = PRICING_CONTEXT.add(mine[1], total)
+        self.samples += other.samples[: max(0, SAMPLES - len(self.samples))]
+
+    def by_currency(self) -> dict[str, list[Any]]:
+        found: dict[str, list[Any]] = {}
+        for (currency, _), (count, total) in sorted(self.by_edition.items()):
+            mine = found.setdefault(currency, [0, Decimal(0)])
+            mine[0] += count
+            mine[1] = PRICING_CONTEXT.add(mine[1], total)
+        return found
+
+
+@dataclass(slots=True)
+class Priced:
+    """A batch priced: its invoice lines and reject lines, ready to write, and its totals."""
+
+    invoices: bytes
+    rejects: bytes
+    totals: Totals
+
+
+def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter | None = None) -> Priced:
+    writer = writer or InvoiceWriter()
+    invoices: list[str] = []
+    rejects: list[str] = []
+    totals = Totals()
+    by_edition = totals.by_edition
+    for line, raw in batch.records():
+        try:
+            invoice = quote(target, read_record(raw, batch.paths, name, line))
+        except UsageError as error:
+            problems = error.diagnostics
+        except Exception as error:  # an engine fault on one record must not lose the others
+            problems = (Diagnostic(message=f"the engine failed on this record: {type(error).__name__}: {error}", rule="internal"),)
+        else:
+            invoices.append(writer.json(invoice))
+            key = (invoice.currency, invoice.edition)
+            found = by_edition.get(key) or by_edition.setdefault(key, [0, Decimal(0)])
+            found[0] += 1
+            found[1] = PRICING_CONTEXT.add(found[1], invoice.total)
+            continue
+        rejects.append(_reject_line(line, shown(raw, batch.paths), problems))
+        if len(totals.samples) < SAMPLES:
+            totals.samples.append(f"{name}:{line}: {problems[0]}")
+    totals.invoices, totals.rejects = len(invoices), len(rejects)
+    totals.records = totals.invoices + totals.rejects
+    return Priced(_joined(invoices), _joined(rejects), totals)
+
+
+def _joined(lines: list[str]) -> bytes:
+    return "".join(f"{line}\n" for line in lines).encode()
+
+
+def _reject_line(line: int, shown: str, problems: Sequence[Diagnostic]) -> str:
+    errors = json.dumps([problem.to_dict() for problem in problems], ensure_ascii=False)
+    return f'{{"line":{line},"record":{shown},"errors":{errors}}}'
+
+
+# -- running batches, here or in worker processes ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tariffs:
+    """Where the tariffs come from, so each worker process loads them (from the cache) itself."""
+
+    tariff: str | None  # a version file, a tariff directory or a tariff root; None: the shipped tariffs
+
+    def load(self) -> Target:
+        from engine.language.catalog import is_version_file, load_catalog, load_tariff
+
+        if self.tariff is None:
+            return load_catalog()
+        path = Path(self.tariff)
+        if path.is_dir() and not any(is_version_file(p) for p in path.iterdir()):
+            return load_catalog(path)  # a tariff root: records name their tariff
+        return load_tariff(path)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(tariffs: Tariffs, name: str) -> None:
+    _end_with_the_run()
+    _WORKER.update(target=tariffs.load(), name=name, writer=InvoiceWriter())
+
+
+def _end_with_the_run() -> None:
+    """End this worker as soon as the run that started it is gone.
+
+    A worker waiting for a batch sees the pipe close when the run dies, but a run killed (SIGKILL)
+    while the pool shuts down can die holding the lock the workers take to read that pipe: they
+    would wait for it for ever. A thread waits on the run's sentinel (a pipe end that closes when
+    the run's process ends, for every start method) and ends the worker then.
+    """
+    import multiprocessing
+    import threading
+
+    run = multiprocessing.parent_process()
+    if run is not None:
+        threading.Thread(target=_exit_after, args=(run,), name="end-with-the-run", daemon=True).start()
+
+
+def _exit_after(run: Any) -> None:
+    run.join()
+    os._exit(1)
+
+
+def _price_in_worker(batch: Batch) -> Priced:
+    return price_batch(_WORKER["target"], batch, _WORKER["name"], _WORKER["writer"])
+
+
+def run_batches(target: Target, tariffs: Tariffs, work: Iterable[Batch], name: str, workers: int) -> Iterator[Priced]:
+    """Each batch priced, in input order; with `workers` > 1 (and work for more than one batch), in processes."""
+    work = iter(work)
+    head = list(islice(work, 2))
+    if workers <= 1 or len(head) < 2:
+        writer = InvoiceWriter()
+        for batch in chain(head, work):
+            yield price_batch(target, batch, name, writer)
+        return
+    yield from _in_pool(tariffs, chain(head, work), name, workers)
+
+
+def _in_pool(tariffs: Tariffs, work: Iterator[Batch], name: str, workers: int) -> Iterator[Priced]:
+    import multiprocessing
+
+    pending: deque[Any] = deque()
+    with multiprocessing.Pool(workers, initializer=_start_worker, initargs=(tariffs, name)) as pool:
+        for batch in work:
+            pending.append(pool.apply_async(_price_in_worker, (batch,)))
+            if len(pending) >= workers * IN_FLIGHT:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()

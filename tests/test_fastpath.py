@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import engine
 from benchmarks import generate
 from engine.pricing.evaluate import price
-from engine.pricing.fastpath import quick_envelope
+from engine.pricing.fastpath import fast_plan, quick_envelope
 from engine.pricing.quote import select_version
 from engine.pricing.usage import check_usage, read_envelope
 
@@ -59,7 +59,8 @@ def fast_invoice(target: engine.Tariff, document: Any) -> engine.Invoice | None:
     """The fast path alone: None when it hands the document to the general path."""
     envelope = quick_envelope(document)
     assert envelope is not None
-    return target.versions[-1].plans[document["edition"]].fast.invoice(envelope)
+    version = target.versions[-1]
+    return fast_plan(version, version.plans[document["edition"]]).invoice(envelope)
 
 
 # -- documents of every shape ----------------------------------------------------------------
@@ -298,8 +299,9 @@ _GIVEN = {"type", "len", "int", "list", "Decimal", "PricingInput", "getcontext",
 
 @pytest.mark.parametrize("tariff", ["im", "mixed"])
 def test_generated_code_holds_no_tariff_text_and_only_invented_names(tariff, request):
-    for plan in request.getfixturevalue(tariff).versions[0].plans.values():
-        tree = ast.parse(plan.fast.source)
+    version = request.getfixturevalue(tariff).versions[0]
+    for plan in version.plans.values():
+        tree = ast.parse(fast_plan(version, plan).source)
         names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
         assert all(_INVENTED.match(name) or name in _LOCALS | _GIVEN for name in names), names
         constants = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)]
@@ -314,8 +316,8 @@ def test_hostile_text_in_a_tariff_stays_data(tmp_path):
     directory.mkdir()
     (directory / "2024-01-01.yaml").write_text(text, "utf-8")
     tariff = engine.load_tariff(directory)
-    plan = tariff.versions[0].plans["basic"]
-    assert "pwned" not in plan.fast.source
+    version = tariff.versions[0]
+    assert "pwned" not in fast_plan(version, version.plans["basic"]).source
     invoice = engine.quote(
         tariff, {"account": "a", "period": "2024-02", "edition": "basic", "usage": {"storage_gb": 1, "calls": 1, "users": 1}}
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -156,7 +157,10 @@ def test_an_oversized_body_is_413_by_its_length(server):
 def test_an_oversized_chunked_body_is_413_as_it_streams(server):
     chunks = (b" " * 100_000 for _ in range(11))
     problem = assert_problem(server.request("POST", "/v1/quote", chunks, {"Content-Type": "application/json"}), 413, "request-size")
-    assert problem["errors"][0]["message"] == "the body is 1100000 bytes or more, over the limit of 1000000"
+    # The server stops reading at the first received piece that crosses the limit; how the
+    # 100,000-byte chunks arrive in pieces depends on the load of the machine.
+    found = re.fullmatch(r"the body is ([0-9]+) bytes or more, over the limit of 1000000", problem["errors"][0]["message"])
+    assert found is not None and 1_000_000 < int(found.group(1)) <= 1_100_000
 
 
 def test_batch_keeps_order_with_per_document_errors(server):

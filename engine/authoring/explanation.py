@@ -18,14 +18,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from engine.authoring.formulas import EXPLAINERS, atomic, is_number, put_values, show
+from engine.authoring.formulas import atomic, is_number, put_values
 from engine.core.money import PRICING_CONTEXT, ZERO, decimals_of, text
+from engine.core.periods import Period
 from engine.language import model as m
+from engine.language.charges import Charge, OptionCharge, PricingInput, TrialCharge
+from engine.language.charges.base import show
 from engine.language.expressions import Expression
 from engine.pricing.evaluate import price
 from engine.pricing.invoice import Invoice, InvoiceLine
 from engine.pricing.quote import select_version
-from engine.pricing.usage import Envelope, PricingInput, check_usage, read_envelope
+from engine.pricing.usage import Envelope, check_usage, read_envelope
 
 _PEAK_WORDS = {"max": "peak", "sum": "total", "last": "last"}
 
@@ -147,9 +150,9 @@ def explain(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -
     )
 
 
-def _all_charges(version: m.TariffVersion, plan_first: m.EditionPlan) -> list[m.Charge]:
+def _all_charges(version: m.TariffVersion, plan_first: m.EditionPlan) -> list[Charge]:
     """Every charge of the version once, in tariff order; as compiled for `plan_first`'s edition when it has it."""
-    found: dict[str, m.Charge] = {}
+    found: dict[str, Charge] = {}
     for plan in (plan_first, *version.plans.values()):
         for charge in plan.charges:
             found.setdefault(charge.id, charge)
@@ -185,9 +188,13 @@ class Context:
         self.plan = version.plans[checked.edition]
         self.values = checked.values
 
+    @property
+    def period(self) -> Period:
+        return self.envelope.period
+
     # -- invoice lines -------------------------------------------------------------
-    def line(self, charge: m.Charge, line: InvoiceLine) -> LineExplanation:
-        formula, steps, reason = EXPLAINERS[type(charge)](self, charge, line)
+    def line(self, charge: Charge, line: InvoiceLine) -> LineExplanation:
+        formula, steps, reason = charge.explain(self, line)
         steps, rounded = self.finish(steps, line)
         zero = reason if line.amount == ZERO else None
         return LineExplanation(charge.id, charge.source, formula, tuple(steps), line.amount, self.condition(charge), zero, rounded)
@@ -210,7 +217,7 @@ class Context:
         shorter = value.normalize()
         return text(shorter if decimals_of(shorter) >= scale else shorter.quantize(Decimal(1).scaleb(-scale)))
 
-    def condition(self, charge: m.Charge) -> str | None:
+    def condition(self, charge: Charge) -> str | None:
         if charge.when is None:
             return None
         result = charge.when.evaluate(self.values)
@@ -241,18 +248,18 @@ class Context:
         return expression.text
 
     # -- charges without a line, meters, checks -------------------------------------
-    def no_line(self, charge: m.Charge) -> NoLine:
+    def no_line(self, charge: Charge) -> NoLine:
         return NoLine(charge.id, charge.source, self.no_line_reason(charge))
 
-    def no_line_reason(self, charge: m.Charge) -> str:
+    def no_line_reason(self, charge: Charge) -> str:
         edition = self.checked.edition
         if all(c.id != charge.id for c in self.plan.charges):
             on = [name for name, plan in self.version.plans.items() if any(c.id == charge.id for c in plan.charges)]
             return f"not on the {edition} edition (on: {', '.join(on)})"
         if charge.when is not None and self.value(charge.when) is False:
             return f"condition {charge.when.text} is false: {self.substitute(charge.when, bracket=False)}"
-        if isinstance(charge, m.OptionCharge | m.TrialCharge):
-            return self.not_bought(charge.option.name)
+        if charge.option_name is not None:
+            return self.not_bought(charge.option_name)
         return "no line"
 
     def not_bought(self, option: str) -> str:
@@ -298,13 +305,15 @@ class Context:
         chosen = self.values.get(option)
         return chosen is not None and chosen is not False
 
-    def offer_check(self, name: str, offer: m.OptionCharge | m.TrialCharge) -> str:
+    def offer_check(self, name: str, offer: Charge) -> str:
         edition = self.checked.edition
-        if isinstance(offer, m.TrialCharge):
+        if isinstance(offer, TrialCharge):
             activated = self.checked.activations[name]
             return f"addons.{name}: available on {edition}, activated {activated}, not after {self.envelope.period.label}"
-        offered = ", ".join(show(value) for value in offer.prices)
-        return f"addons.{name}: {show(self.values[name])} is offered on {edition} (offered: {offered})"
+        if isinstance(offer, OptionCharge):
+            offered = ", ".join(show(value) for value in offer.prices)
+            return f"addons.{name}: {show(self.values[name])} is offered on {edition} (offered: {offered})"
+        return f"addons.{name}: {show(self.values[name])} is offered on {edition}"
 
 
 def render_text(explanation: Explanation) -> str:

@@ -12,16 +12,14 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any
 
 from engine.core.errors import Diagnostic, did_you_mean
 from engine.core.money import Rounding, decimals_of
-from engine.core.values import shown as _shown
 from engine.language import model as m
+from engine.language.charges import MODELS, Charge
 from engine.language.expressions import Expression, ExpressionError, compile_expression, constant
 from engine.language.source import PathItem, Source, json_path
-from engine.pricing.fastpath import prepare
 
 # Amounts billed as written: more decimals than the rounding scale is probably a typo (a warning).
 # Unit prices are rates (0.0015 per message is normal): only the amount they produce is rounded.
@@ -63,7 +61,7 @@ class _Compiler:
         editions = {name: self.edition(name, spec or {}) for name, spec in doc["editions"].items()}
         self.check_name_clashes(meters, options, editions)
         rounding = Rounding(**{k: doc["rounding"][k] for k in ("scale", "mode", "apply")}, source=self.source_ref(["rounding"]))
-        charges = {edition: [] for edition in editions}  # type: dict[str, list[m.Charge]]
+        charges = {edition: [] for edition in editions}  # type: dict[str, list[Charge]]
         for charge_id, spec in doc["charges"].items():
             try:
                 built = list(self.charge(charge_id, spec, editions, meters, options))
@@ -151,7 +149,7 @@ class _Compiler:
         editions: Mapping[str, m.Edition],
         meters: Mapping[str, m.Meter],
         options: Mapping[str, m.Option],
-    ) -> Iterable[tuple[str, m.Charge]]:
+    ) -> Iterable[tuple[str, Charge]]:
         base = ["charges", charge_id]
         available = spec["editions"]
         overrides: Mapping[str, Any] = available if isinstance(available, Mapping) else {}
@@ -190,18 +188,11 @@ class _Compiler:
         allowed: frozenset[str],
         options: Mapping[str, m.Option],
         meters: Mapping[str, m.Meter],
-    ) -> m.Charge | None:
+    ) -> Charge | None:
         if "option" in params:
             self.priced_options.add(str(params["option"]))  # named by a charge: not unused, even if the charge fails
-        required = {
-            "flat": ("price",),
-            "per_unit": ("quantity", "unit_price"),
-            "blocks": ("quantity", "block_size", "price"),
-            "tiered": ("quantity", "mode", "tiers"),
-            "option": ("option", "table"),
-            "trial": ("option", "free_days"),
-        }[params["model"]]
-        missing = [key for key in required if key not in params]
+        model = MODELS[params["model"]]
+        missing = [key for key in model.required if key not in params]
         if missing:
             self.error(
                 ["charges", charge_id],
@@ -210,45 +201,15 @@ class _Compiler:
                 f"set '{missing[0]}' on the charge, or under editions.{edition}",
             )
             return None
+        spec = _ChargeSpec(self, charge_id, edition, params, paths, allowed, options)
         common = {
             "id": charge_id,
             "description": params.get("description") or charge_id.replace("_", " "),
             "source": self.source_ref(["charges", charge_id]),
             "unit": params.get("unit", ""),
-            "when": self.expression(params, paths, "when", allowed),
+            "when": spec.expression("when"),
         }
-        model = params["model"]
-        if model == "flat":
-            return m.FlatCharge(**common, price=_money(params["price"]))
-        if model == "per_unit":
-            quantity = self.expression(params, paths, "quantity", allowed)
-            return None if quantity is None else m.PerUnitCharge(**common, quantity=quantity, unit_price=_money(params["unit_price"]))
-        if model == "blocks":
-            quantity = self.expression(params, paths, "quantity", allowed)
-            included = self.expression(params, paths, "included", allowed) or constant(Decimal(0))
-            if quantity is None:
-                return None
-            return m.BlocksCharge(
-                **common,
-                quantity=quantity,
-                included=included,
-                block_size=Decimal(params["block_size"]),
-                round_up=params.get("round", "up") == "up",
-                price=_money(params["price"]),
-            )
-        if model == "tiered":
-            quantity = self.expression(params, paths, "quantity", allowed)
-            tiers = self.tiers(charge_id, params["tiers"], paths["tiers"])
-            if quantity is None or tiers is None:
-                return None
-            return m.TieredCharge(**common, quantity=quantity, graduated=params["mode"] == "graduated", tiers=tiers)
-        option = self.option_of(charge_id, params, paths, options, model)
-        if option is None:
-            return None
-        if model == "option":
-            prices = self.option_table(charge_id, option, params["table"], paths["table"])
-            return None if prices is None else m.OptionCharge(**common, option=option, prices=MappingProxyType(prices))
-        return m.TrialCharge(**common, option=option, free_days=int(params["free_days"]), price_after=_money(params.get("price_after")))
+        return model.build(spec, common)
 
     def allowed_names(self, meters: Mapping[str, m.Meter], options: Mapping[str, m.Option], edition: m.Edition) -> frozenset[str]:
         return frozenset(meters) | frozenset(options) | frozenset(edition.attributes)
@@ -313,83 +274,13 @@ class _Compiler:
             f"declare it under editions.{here}.attributes too, or take {here} off this charge",
         )
 
-    def tiers(self, charge_id: str, specs: list[Mapping[str, Any]], path: list[PathItem]) -> tuple[m.Tier, ...] | None:
-        built: list[m.Tier] = []
-        lower = Decimal(0)
-        ok = True
-        for index, spec in enumerate(specs):
-            up_to = spec["up_to"]
-            ok = self.tier_bounds(specs, index, lower, [*path, index]) and ok
-            self.check_tier_money(spec, [*path, index])
-            extra = spec.get("extra_block") or {}
-            built.append(
-                m.Tier(
-                    lower=lower,
-                    up_to=None if up_to is None else Decimal(up_to),
-                    flat_fee=_money(spec.get("flat_fee", Decimal(0))),
-                    unit_price=_money(spec.get("unit_price", Decimal(0))),
-                    extra_block_size=Decimal(extra["size"]) if extra else None,
-                    extra_block_price=_money(extra.get("price", Decimal(0))),
-                )
-            )
-            lower = Decimal(up_to) if up_to is not None else lower
-        if specs and specs[-1]["up_to"] is not None:
-            self.warning(
-                [*path, len(specs) - 1, "up_to"],
-                f"{json_path(path)}: the last tier ends at {specs[-1]['up_to']}; larger quantities will be refused",
-                "tier-open",
-                "end with an open tier (up_to: null) unless quantities above are impossible",
-            )
-        return tuple(built) if ok else None
-
-    def tier_bounds(self, specs: list[Mapping[str, Any]], index: int, lower: Decimal, where: list[PathItem]) -> bool:
-        """Tiers follow each other: in ascending order, no overlap, no gap, open only at the end."""
-        spec, up_to = specs[index], specs[index]["up_to"]
-        ok = True
-        if "above" in spec and spec["above"] != lower:
-            self.tier_start_error(spec["above"], lower, index, [*where, "above"])
-            ok = False
-        if up_to is None and index != len(specs) - 1:
-            self.error(
-                [*where, "up_to"],
-                f"{json_path([*where, 'up_to'])}: only the last tier may be open-ended (up_to: null)",
-                "tier-order",
-                "give this tier an up_to, or move it to the end of the list",
-            )
-            ok = False
-        if up_to is not None and index > 0 and up_to <= lower:
-            self.error(
-                [*where, "up_to"],
-                f"{json_path([*where, 'up_to'])}: {up_to} is not above the previous tier's up_to ({lower}); "
-                "tiers must be in ascending order",
-                "tier-order",
-                "list tiers in ascending order of up_to; each covers the quantities above the previous tier's up_to up to its own",
-            )
-            ok = False
-        return ok
-
-    def tier_start_error(self, above: Decimal, lower: Decimal, index: int, where: list[PathItem]) -> None:
-        previous = f"the previous tier ends at {lower}" if index else "tiers start at 0"
-        hint = f"write above: {lower}" + (" (the previous tier's up_to)" if index else "")
-        if above > lower:
-            message = f"{json_path(where)}: {above} leaves a gap: {previous}, so quantities above {lower} up to {above} have no price"
-            self.error(where, message, "tier-gap", hint)
-        else:
-            message = f"{json_path(where)}: {above} overlaps the previous tier, which covers quantities up to {lower}"
-            self.error(where, message, "tier-overlap", hint)
-
-    def check_tier_money(self, spec: Mapping[str, Any], where: list[PathItem]) -> None:
-        extra = spec.get("extra_block") or {}
-        self.money_scale(spec.get("flat_fee"), [*where, "flat_fee"])
-        self.money_scale(extra.get("price"), [*where, "extra_block", "price"])
-
     def option_of(
         self,
         charge_id: str,
         params: Mapping[str, Any],
         paths: Mapping[str, list[PathItem]],
         options: Mapping[str, m.Option],
-        model: str,
+        wanted: tuple[str, ...],
     ) -> m.Option | None:
         name = params["option"]
         option = options.get(name)
@@ -402,11 +293,10 @@ class _Compiler:
                 did_you_mean(name, options),
             )
             return None
-        wanted = ("activation",) if model == "trial" else ("switch", "choice")
         if option.type not in wanted:
             self.error(
                 paths["option"],
-                f"charges.{charge_id}.option: a '{model}' charge needs an option of type "
+                f"charges.{charge_id}.option: a '{params['model']}' charge needs an option of type "
                 f"{' or '.join(wanted)}, and '{name}' is a {option.type}",
                 "option-type",
             )
@@ -414,46 +304,14 @@ class _Compiler:
         self.priced_options.add(name)
         return option
 
-    def option_table(
-        self, charge_id: str, option: m.Option, rows: list[Mapping[str, Any]], path: list[PathItem]
-    ) -> dict[m.ChoiceValue, Decimal] | None:
-        prices: dict[m.ChoiceValue, Decimal] = {}
-        first_row: dict[m.ChoiceValue, int] = {}
-        ok = True
-        for index, row in enumerate(rows):
-            value = row["value"]
-            where = [*path, index, "value"]
-            self.money_scale(row["price"], [*path, index, "price"])
-            problem = self.option_row_problem(option, value, first_row, path)
-            if problem is not None:
-                self.error(where, f"{json_path(where)}: {problem[0]}", "option-table", problem[1])
-                ok = False
-                continue
-            prices[_choice_key(value)] = _money(row["price"])
-            first_row[_choice_key(value)] = index
-        return prices if ok else None
-
-    def option_row_problem(
-        self, option: m.Option, value: Any, first_row: Mapping[m.ChoiceValue, int], path: list[PathItem]
-    ) -> tuple[str, str] | None:
-        """(message, hint) when a table row cannot be offered as written."""
-        if option.type == "switch" and value is not True:
-            return f"{_shown(value)} cannot be chosen: '{option.name}' is a switch, bought with true", "write value: true"
-        if option.type == "choice" and isinstance(value, bool):
-            return f"{_shown(value)} cannot be chosen: '{option.name}' is a choice of numbers or names", "write the offered number or name"
-        if _choice_key(value) in first_row:
-            earlier = json_path([*path, first_row[_choice_key(value)]])
-            return f"{_shown(value)} is offered twice (first at {earlier})", "offer each value once, with one price"
-        return None
-
-    def plan(self, edition: m.Edition, charges: list[m.Charge], meters: Mapping[str, m.Meter]) -> m.EditionPlan:
+    def plan(self, edition: m.Edition, charges: list[Charge], meters: Mapping[str, m.Meter]) -> m.EditionPlan:
         needed: set[str] = set()
-        offers: dict[str, m.OptionCharge | m.TrialCharge] = {}
+        offers: dict[str, Charge] = {}
         for charge in charges:
-            for expression in _expressions_of(charge):
+            for expression in charge.expressions():
                 needed |= expression.names & set(meters)
-            if isinstance(charge, m.OptionCharge | m.TrialCharge):
-                name = charge.option.name
+            name = charge.option_name
+            if name is not None:
                 if name in offers:
                     self.error(
                         ["charges", charge.id],
@@ -499,6 +357,41 @@ class _Compiler:
             )
 
 
+class _ChargeSpec:
+    """One charge on one edition as its model's `build` sees it (`engine.language.charges.base.Spec`)."""
+
+    def __init__(
+        self,
+        compiler: _Compiler,
+        charge_id: str,
+        edition: str,
+        params: Mapping[str, Any],
+        paths: Mapping[str, list[PathItem]],
+        allowed: frozenset[str],
+        options: Mapping[str, m.Option],
+    ) -> None:
+        self.compiler, self.id, self.edition, self.params = compiler, charge_id, edition, params
+        self.paths, self.allowed, self.options = paths, allowed, options
+
+    def path(self, key: str) -> list[PathItem]:
+        return self.paths[key]
+
+    def expression(self, key: str) -> Expression | None:
+        return self.compiler.expression(self.params, self.paths, key, self.allowed)
+
+    def option(self, wanted: tuple[str, ...]) -> m.Option | None:
+        return self.compiler.option_of(self.id, self.params, self.paths, self.options, wanted)
+
+    def money_scale(self, value: Any, path: list[PathItem]) -> None:
+        self.compiler.money_scale(value, path)
+
+    def error(self, path: list[PathItem], message: str, rule: str, hint: str | None = None, *, key: bool = False) -> None:
+        self.compiler.error(path, message, rule, hint, key=key)
+
+    def warning(self, path: list[PathItem], message: str, rule: str, hint: str | None = None, *, key: bool = False) -> None:
+        self.compiler.warning(path, message, rule, hint, key=key)
+
+
 _SYNTAX_HINT = "an expression is one formula, such as ceil(max(0, dau - 10000) / 10000); check its brackets and operators"
 
 
@@ -513,24 +406,6 @@ def _near(text: str, offset: int) -> str:
     if not rest:
         return "at the end of the expression"
     return f"at '{rest[:12]}{'...' if len(rest) > 12 else ''}'"
-
-
-def _money(value: Any) -> Any:
-    """Prices are Decimal in the model, also when the YAML wrote a whole number (`price: 10`)."""
-    return Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-def _choice_key(value: Any) -> m.ChoiceValue:
-    return value if isinstance(value, bool | str) else int(value)
-
-
-def _expressions_of(charge: m.Charge) -> list[Expression]:
-    found = [charge.when] if charge.when is not None else []
-    for attribute in ("quantity", "included"):
-        expression = getattr(charge, attribute, None)
-        if isinstance(expression, Expression):
-            found.append(expression)
-    return found
 
 
 # What a charge the schema refused can raise while it is compiled anyway.
@@ -563,4 +438,4 @@ def compile_version(source: Source) -> tuple[m.TariffVersion | None, list[Diagno
     compiler = _Compiler(source)
     version = compiler.compile()
     unique = {(d.line, d.column, d.message): d for d in compiler.diagnostics}
-    return None if version is None else prepare(version), sorted(unique.values(), key=lambda d: (d.line or 0, d.column or 0))
+    return version, sorted(unique.values(), key=lambda d: (d.line or 0, d.column or 0))

@@ -20,6 +20,7 @@ most 60 significant digits (larger results are refused by the pricing context).
 from __future__ import annotations
 
 import ast
+import decimal
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -112,6 +113,18 @@ def _describe(error: Exception) -> str:
 def constant(value: Decimal | bool) -> Expression:
     """An expression that is a plain number in the YAML (no parsing needed)."""
     return compile_expression(str(value) if not isinstance(value, bool) else repr(value), frozenset())
+
+
+def folded(expression: Expression) -> Decimal | None:
+    """The value of an expression that names nothing, computed once; None when it is not a plain number."""
+    if expression.names:
+        return None
+    try:
+        with decimal.localcontext(money.PRICING_CONTEXT):
+            value = expression.evaluate({})
+    except (EvaluationError, decimal.DecimalException):
+        return None
+    return value if type(value) is Decimal else None
 
 
 def compile_expression(text: str, allowed: frozenset[str] | set[str]) -> Expression:

@@ -2,7 +2,8 @@
 
 Everything the pricing path needs is resolved here: per-edition parameters merged,
 expressions compiled, option tables turned into lookups, the meters each edition
-needs listed. Evaluation (`evaluate.py`) only reads this model.
+needs listed. The charge models themselves are in `engine.language.charges`, one module each.
+Pricing only reads this model.
 """
 
 from __future__ import annotations
@@ -12,15 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine.core.money import Rounding
-from engine.language.expressions import Expression
-
-if TYPE_CHECKING:
-    from engine.pricing.fastpath import FastPlan
-
-ChoiceValue = int | str | bool
+from engine.language.charges import Charge
 
 
 def frozen_map(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -56,79 +52,19 @@ class Edition:
 
 
 @dataclass(frozen=True, slots=True)
-class Charge:
-    """What every charge has; `source` is `tariff-dir/file.yaml:line`."""
-
-    id: str
-    description: str
-    source: str
-    unit: str
-    when: Expression | None
-
-
-@dataclass(frozen=True, slots=True)
-class FlatCharge(Charge):
-    price: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class PerUnitCharge(Charge):
-    quantity: Expression
-    unit_price: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class BlocksCharge(Charge):
-    quantity: Expression
-    included: Expression
-    block_size: Decimal
-    round_up: bool
-    price: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Tier:
-    lower: Decimal
-    up_to: Decimal | None
-    flat_fee: Decimal
-    unit_price: Decimal
-    extra_block_size: Decimal | None
-    extra_block_price: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class TieredCharge(Charge):
-    quantity: Expression
-    graduated: bool
-    tiers: tuple[Tier, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class OptionCharge(Charge):
-    option: Option
-    prices: Mapping[ChoiceValue, Decimal]
-
-
-@dataclass(frozen=True, slots=True)
-class TrialCharge(Charge):
-    option: Option
-    free_days: int
-    price_after: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
 class EditionPlan:
     """One edition of one version: its charges in line order and what they need.
 
-    `fast` is the same edition compiled into one Python function at load
-    (`fastpath.prepare`); a plan without it is checked and priced the general way only.
+    `offers` maps each add-on to the charge that prices it (an option table or a trial).
+    `derived` is where the layers above keep what they compute once from this frozen plan
+    (the pricing path keeps the edition's generated rater there); it never holds meaning.
     """
 
     edition: Edition
     charges: tuple[Charge, ...]
     required_meters: frozenset[str]
-    offers: Mapping[str, OptionCharge | TrialCharge]
-    fast: FastPlan | None = field(default=None, compare=False, repr=False)
+    offers: Mapping[str, Charge]
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

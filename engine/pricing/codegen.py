@@ -5,7 +5,7 @@ it, compute each line. `write` produces that function for one edition from its c
 charges, the way jinja turns a template into Python code; `fastpath` runs it. It checks and
 computes what `usage.check_usage` and `evaluate.price` do, for the plainest valid documents,
 and returns None for anything else. Read an example with
-`engine.load_tariff("tariffs/tencent-im").versions[0].plans["pro"].fast.source`.
+`fast_plan(version, plan).source` (`engine.pricing.fastpath`).
 
 Safety: the source is made only of the fixed fragments in this module and of names it
 invents (`m0` a meter, `n0` its count of values, `o0` an add-on, `k3` a bound value); every
@@ -22,12 +22,12 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from engine.core.money import ONE, PRICING_CONTEXT, ROUNDING_CONTEXT, ROUNDING_MODES, ZERO, Rounding, ceil, floor
+from engine.core.money import PRICING_CONTEXT, ROUNDING_CONTEXT, ROUNDING_MODES, Rounding, ceil, floor
+from engine.core.periods import Period
 from engine.language import model as m
-from engine.language.expressions import EvaluationError, Expression
-from engine.pricing.evaluate import LineFigures, _line, option_figures
+from engine.language.charges import Charge, LineFigures, OptionCharge, PricingInput
+from engine.pricing.evaluate import charge_figures
 from engine.pricing.invoice import InvoiceLine
-from engine.pricing.usage import Period, PricingInput
 
 Rate = Callable[[Mapping[str, Any], Mapping[str, Any], Period], "list[InvoiceLine] | None"]
 Finish = Callable[[Decimal], Decimal]
@@ -143,47 +143,34 @@ class _Writer:
         self.emit(1, f"checked = PricingInput({self.bind(self.plan.edition.name)}, values, activations, details)")
 
     # -- charges ----------------------------------------------------------------------------
-    def quick_charge(self, charge: m.Charge) -> list[str] | None:
-        """The lines of code pricing `charge` directly, or None: then it runs its model's function."""
+    def quick_charge(self, charge: Charge) -> list[str] | None:
+        """The lines of code pricing `charge` directly (its model writes them), or None: then it runs `figures`."""
         if charge.when is not None:
             return None
         try:
-            if isinstance(charge, m.FlatCharge):
-                return [
-                    f"lines.append({self.bind(_make_line(charge, (ONE, charge.price, charge.price, charge.description), self.finish))})"
-                ]
-            if isinstance(charge, m.OptionCharge):
-                return self.option_charge(charge)
-            if isinstance(charge, m.BlocksCharge):
-                return self.blocks_charge(charge)
+            return charge.fast_code(self)
         except decimal.DecimalException:
             return None  # a line that cannot be built: the general path fails on each invoice, as it always did
-        if isinstance(charge, m.TrialCharge):
-            j, trial = self.option_index[charge.option.name], self.bind(_trial_line(charge, self.plan.edition.name, self.finish))
-            return [f"if o{j} is not None:", f"    lines.append({trial}(o{j}, period))"]
-        return None
 
-    def option_charge(self, charge: m.OptionCharge) -> list[str]:
-        by_key = {key: _make_line(charge, option_figures(charge, key), self.finish) for key in charge.prices}
-        j = self.option_index[charge.option.name]
-        return [f"if o{j} is not None:", f"    lines.append({self.bind(by_key)}[o{j}])"]
-
-    def blocks_charge(self, charge: m.BlocksCharge) -> list[str] | None:
-        quantity, included = charge.quantity, _folded(charge.included)
-        meter = self.version.meters.get(quantity.text)
-        if meter is None or quantity.text not in quantity.names or included is None:
-            return None
-        none = _block_line(charge, ZERO, self.finish)  # at or under the quota: `blocks_over` gives 0, always this line
-        i = self.meter_index[quantity.text]
-        if _whole_blocks(meter, included, charge.block_size):
-            make, size = self.bind(lambda count: _block_line(charge, Decimal(count), self.finish)), self.bind(int(charge.block_size))
-            count = f"-(-e // {size})" if charge.round_up else f"e // {size}"
-            return [f"e = m{i} - {self.bind(int(included))}", f"lines.append({self.bind(none)} if e <= 0 else {make}({count}))"]
-        return [f"lines.append({self.bind(_decimal_blocks(charge, included, none, self.finish))}(m{i}))"]
-
-    def general_charge(self, charge: m.Charge) -> list[str]:
+    def general_charge(self, charge: Charge) -> list[str]:
         step = self.bind(_general_step(charge, self.finish))
         return [f"line = {step}(checked, period)", "if line is not None:", "    lines.append(line)"]
+
+    # -- what a charge model's `fast_code` asks (`engine.language.charges.base.FastWriter`) --------
+    @property
+    def edition(self) -> str:
+        return self.plan.edition.name
+
+    def meter_variable(self, name: str) -> tuple[m.Meter, str] | None:
+        """A declared meter and the variable holding its value in the rater."""
+        meter = self.version.meters.get(name)
+        return None if meter is None else (meter, f"m{self.meter_index[name]}")
+
+    def option_variable(self, name: str) -> str:
+        return f"o{self.option_index[name]}"
+
+    def line(self, charge: Charge, figures: LineFigures) -> InvoiceLine:
+        return _make_line(charge, figures, self.finish)
 
 
 # -- the pieces the generated code calls ----------------------------------------------------------
@@ -197,71 +184,17 @@ def _finisher(rounding: Rounding) -> Finish:
     return lambda amount: amount.quantize(quantum, mode, ROUNDING_CONTEXT)
 
 
-def _make_line(charge: m.Charge, figures: LineFigures, finish: Finish) -> InvoiceLine:
+def _make_line(charge: Charge, figures: LineFigures, finish: Finish) -> InvoiceLine:
     quantity, unit_price, amount, description = figures
     return InvoiceLine(charge.id, description, quantity, charge.unit, unit_price, finish(amount), charge.source)
 
 
-def _block_line(charge: m.BlocksCharge, count: Decimal, finish: Finish) -> InvoiceLine:
-    amount = PRICING_CONTEXT.multiply(count, charge.price)
-    return InvoiceLine(charge.id, charge.description, count, charge.unit, charge.price, finish(amount), charge.source)
-
-
-def _whole_blocks(meter: m.Meter, included: Decimal, size: Decimal) -> bool:
-    """Whether whole-number arithmetic gives `evaluate.blocks_over`'s count, digit for digit.
-
-    It does when the meter's values, the quota and the block size are whole numbers: the
-    count is then a quotient of `divmod`, a whole number with exponent 0, as `Decimal(count)` is.
-    """
-    whole = included == included.to_integral_value() and size == size.to_integral_value()
-    return meter.type == "integer" and meter.aggregation != "sum" and whole
-
-
-def _decimal_blocks(charge: m.BlocksCharge, included: Decimal, none: InvoiceLine, finish: Finish) -> Callable[[Any], InvoiceLine]:
-    """`evaluate._blocks` and `blocks_over`, with the pinned context passed to each operation."""
-
-    def line(value: Any) -> InvoiceLine:
-        excess = PRICING_CONTEXT.subtract(Decimal(value), included)
-        if excess <= ZERO:
-            return none
-        whole, rest = PRICING_CONTEXT.divmod(excess, charge.block_size)
-        return _block_line(charge, PRICING_CONTEXT.add(whole, ONE) if rest and charge.round_up else whole, finish)
-
-    return line
-
-
-def _trial_line(charge: m.TrialCharge, edition: str, finish: Finish) -> Callable[[dt.date, Period], InvoiceLine]:
-    """The general step for an activated trial (most accounts have none, and never get here)."""
-    step = _general_step(charge, finish)
-    name = charge.option.name
-
-    def line(activated: dt.date, period: Period) -> InvoiceLine:
-        found = step(PricingInput(edition, {}, {name: activated}, {}), period)
-        if found is None:
-            raise ValueError("an activated trial always has a line")
-        return found
-
-    return line
-
-
-def _general_step(charge: m.Charge, finish: Finish) -> Callable[[PricingInput, Period], InvoiceLine | None]:
+def _general_step(charge: Charge, finish: Finish) -> Callable[[PricingInput, Period], InvoiceLine | None]:
     def step(checked: PricingInput, period: Period) -> InvoiceLine | None:
-        figures = _line(charge, checked, period)
+        figures = charge_figures(charge, checked, period)
         return None if figures is None else _make_line(charge, figures, finish)
 
     return step
-
-
-def _folded(expression: Expression) -> Decimal | None:
-    """The value of an expression that names nothing, computed once; None when it is not a plain number."""
-    if expression.names:
-        return None
-    try:
-        with decimal.localcontext(PRICING_CONTEXT):
-            value = expression.evaluate({})
-    except (EvaluationError, decimal.DecimalException):
-        return None
-    return value if type(value) is Decimal else None
 
 
 def _series_reader(meter: m.Meter) -> Callable[[list[Any], Period], Any]:
@@ -295,9 +228,9 @@ def _buyer(version: m.TariffVersion, plan: m.EditionPlan) -> Callable[[Mapping[s
         offer = plan.offers.get(name)
         if option.type == "activation" and offer is not None:
             kinds[name] = (_ACTIVATION, frozenset())
-        elif isinstance(offer, m.OptionCharge) and option.type == "switch" and True in offer.prices:
+        elif isinstance(offer, OptionCharge) and option.type == "switch" and True in offer.prices:
             kinds[name] = (_SWITCH, frozenset())
-        elif isinstance(offer, m.OptionCharge) and option.type == "choice":
+        elif isinstance(offer, OptionCharge) and option.type == "choice":
             kinds[name] = (_CHOICE, frozenset(key for key in offer.prices if _short(key)))
 
     def buy(addons: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -1,6 +1,6 @@
 """The fast path: what `quote` runs for the common, valid document.
 
-At load, `prepare` writes each edition of a version as one plain Python function
+On first use, `fast_plan` writes each edition of a version as one plain Python function
 (`codegen`: the rater a developer would write by hand for that price list). Per document,
 `quick_envelope` checks the envelope without building a message, and `FastPlan.invoice`
 runs the edition's function and puts the invoice together. Both take the plainest valid
@@ -17,28 +17,36 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from engine.core.errors import Diagnostic
 from engine.core.money import PRICING_CONTEXT, ZERO, Rounding
+from engine.core.periods import Period
 from engine.language import model as m
 from engine.pricing import codegen
-from engine.pricing.evaluate import _rounding_line, _settlement
+from engine.pricing.evaluate import rounding_line, settlement_window
 from engine.pricing.invoice import Invoice, InvoiceLine, Settlement, TariffRef
-from engine.pricing.usage import ENVELOPE_KEYS, MAX_NAME_LENGTH, Envelope, Period, account_text_ok, calendar_month
+from engine.pricing.usage import ENVELOPE_KEYS, MAX_NAME_LENGTH, Envelope, account_text_ok, calendar_month
 
 _ENVELOPE_KEYS = frozenset(ENVELOPE_KEYS)
 _NOTHING: Mapping[str, Any] = {}
 _MONTHS: dict[str, Period] = {}  # calendar months seen, by label
 _KEPT = 4096  # entries a per-period cache keeps before starting over
+_KEY = "fast path"  # of the rater in `EditionPlan.derived`
 
 
-def prepare(version: m.TariffVersion) -> m.TariffVersion:
-    """`version` with the fast path of each edition compiled."""
-    plans = {name: replace(plan, fast=_fast_plan(version, plan)) for name, plan in version.plans.items()}
-    return replace(version, plans=m.frozen_map(plans))
+def fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan:
+    """The edition's rater, written the first time the edition is priced and kept with its plan.
+
+    Written on first use, not at load: a command pricing one edition writes one function. Two
+    threads meeting here at once both write the same function; either one is kept.
+    """
+    found: FastPlan | None = plan.derived.get(_KEY)
+    if found is None:
+        found = plan.derived[_KEY] = _fast_plan(version, plan)
+    return found
 
 
 # -- the envelope --------------------------------------------------------------------------
@@ -113,7 +121,7 @@ class FastPlan:
     def _window(self, period: Period) -> Settlement:
         if len(self.windows) >= _KEPT:
             self.windows.clear()
-        found = self.windows[period.last] = _settlement(self.settlement, period)
+        found = self.windows[period.last] = settlement_window(self.settlement, period)
         return found
 
 
@@ -124,7 +132,7 @@ def _total(lines: list[InvoiceLine], rounding: Rounding) -> Decimal:
         total = PRICING_CONTEXT.add(total, line.amount)
     if rounding.apply == "per_line" or (rounded := rounding.round(total)) == total:
         return total
-    lines.append(_rounding_line(rounding, PRICING_CONTEXT.subtract(rounded, total)))
+    lines.append(rounding_line(rounding, PRICING_CONTEXT.subtract(rounded, total)))
     return rounded
 
 

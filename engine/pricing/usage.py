@@ -13,15 +13,16 @@ import datetime as dt
 import decimal
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from engine.core.errors import Diagnostic, UsageError, did_you_mean
 from engine.core.money import PRICING_CONTEXT
+from engine.core.periods import Period
 from engine.core.values import a_kind as _kind
 from engine.core.values import shown as _show
 from engine.language import model as m
+from engine.language.charges import OptionCharge, PricingInput
 
 ENVELOPE_KEYS = ("tariff", "account", "period", "edition", "usage", "addons")
 _ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS)
@@ -33,39 +34,13 @@ _PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})")  # fullmatch: no trailing newline
 LAST_YEAR = 9000  # later dates would overflow Python's dates when a trial or settlement runs on
 
 
-@dataclass(frozen=True, slots=True)
-class Period:
-    """A billing period: its label and first and last day."""
-
-    label: str
-    first: dt.date
-    last: dt.date
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-    @property
-    def next_first(self) -> dt.date:
-        return self.last + dt.timedelta(days=1)
-
-
-# Envelope and PricingInput are made for every invoice: named tuples cost a third of a
-# frozen dataclass to build, and are just as immutable.
+# An envelope is made for every invoice: a named tuple costs a third of a frozen dataclass
+# to build, and is just as immutable.
 class Envelope(NamedTuple):
     tariff: str | None
     account: str
     period: Period
     document: Mapping[str, Any]
-
-
-class PricingInput(NamedTuple):
-    """Checked usage for one version: expression values and activation dates."""
-
-    edition: str
-    values: Mapping[str, Any]
-    activations: Mapping[str, dt.date]
-    meter_details: Mapping[str, tuple[str, int]]
 
 
 def _problem(path: str, message: str, rule: str, hint: str | None = None) -> Diagnostic:
@@ -286,7 +261,7 @@ def _addons(
             activations[name] = chosen
             values[name] = True
             continue
-        if isinstance(offer, m.OptionCharge) and chosen not in offer.prices:
+        if isinstance(offer, OptionCharge) and chosen not in offer.prices:
             offered = ", ".join(_show(v) for v in offer.prices)
             problems.append(_problem(path, f"{_show(chosen)} is not offered on {plan.edition.name} (offered: {offered})", "option"))
             continue

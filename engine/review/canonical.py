@@ -14,16 +14,18 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any
 
 from engine.core.money import text
 from engine.language import model as m
+from engine.language.charges import Charge
+from engine.language.charges.base import FactKind, FactRole, FactValue
 from engine.language.expressions import Expression
 from engine.language.source import PathItem, Source
 
-Value = Decimal | str
-Kind = Literal["money", "number", "text"]
-Role = Literal["price", "meta", "wording"]
+Value = FactValue
+Kind = FactKind
+Role = FactRole
 _SECTIONS = {"tariff": 0, "edition": 1, "meter": 2, "option": 3, "charge": 4}
 _PERIOD_WORDS = {"calendar_month": "month"}
 
@@ -130,16 +132,10 @@ def expression_value(expression: Expression) -> tuple[Value, Kind]:
         return ast.unparse(ast.parse(expression.text, mode="eval")), "text"
 
 
-def value_label(value: m.ChoiceValue, unit: str) -> str:
-    """An option value as a reader names it: `90 days`, `true`, `gold`."""
-    shown = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    return f"{shown} {unit}" if unit and not isinstance(value, bool) else shown
-
-
 class _ChargeFacts:
     """The facts of one charge on one edition, each with the path it is written at."""
 
-    def __init__(self, version: m.TariffVersion, spec: Mapping[str, Any], edition: str, charge: m.Charge) -> None:
+    def __init__(self, version: m.TariffVersion, spec: Mapping[str, Any], edition: str, charge: Charge) -> None:
         self.version = version
         self.spec = spec
         self.edition = edition
@@ -171,7 +167,7 @@ class _ChargeFacts:
 
     def all(self) -> list[Fact]:
         charge = self.charge
-        found = [Fact(self.base, self.label, _model_words(charge), "text", path=self.where)]
+        found = [Fact(self.base, self.label, charge.words(), "text", path=self.where)]
         if charge.when is not None:
             value, kind = expression_value(charge.when)
             found.append(self.fact("condition", value, kind, key="when"))
@@ -181,26 +177,7 @@ class _ChargeFacts:
         return found + list(self.model_facts())
 
     def model_facts(self) -> Iterator[Fact]:
-        charge = self.charge
-        if isinstance(charge, m.FlatCharge):
-            yield self.fact("price", charge.price, "money", self.per_period)
-        elif isinstance(charge, m.PerUnitCharge):
-            yield self.expression("quantity", charge.quantity)
-            per_unit = f"{self.currency} per {self.quantity_unit()}"
-            yield self.fact("unit price", charge.unit_price, "money", per_unit, "unit_price")
-        elif isinstance(charge, m.BlocksCharge):
-            yield from self.blocks(charge)
-        elif isinstance(charge, m.TieredCharge):
-            yield self.expression("quantity", charge.quantity)
-            yield from self.tiers(charge)
-        elif isinstance(charge, m.OptionCharge):
-            yield from self.table(charge)
-        elif isinstance(charge, m.TrialCharge):
-            yield self.fact("free days", Decimal(charge.free_days), "number", "days", "free_days")
-            if charge.price_after is None:
-                yield self.fact("price after trial", "none published", "text", key="price_after")
-            else:
-                yield self.fact("price after trial", charge.price_after, "money", self.per_period, "price_after")
+        yield from self.charge.facts(self)
 
     def quantity_unit(self) -> str:
         quantity = getattr(self.charge, "quantity", None)
@@ -211,47 +188,21 @@ class _ChargeFacts:
         value, kind = expression_value(expression)
         return self.fact(name, value, kind, unit if kind == "number" else "")
 
-    def blocks(self, charge: m.BlocksCharge) -> Iterator[Fact]:
-        unit = self.quantity_unit()
-        yield self.expression("quantity", charge.quantity)
-        yield self.expression("included", charge.included, unit)
-        yield self.fact("block size", charge.block_size, "number", unit, "block_size")
-        yield self.fact("part block", "billed as a whole block" if charge.round_up else "not billed", "text", key="round")
-        yield self.fact("price", charge.price, "money", f"{self.currency} per block")
+    # -- what a charge model's `facts` asks (`engine.language.charges.base.FactWriter`) ----------
+    def written_at(self, key: str) -> tuple[PathItem, ...]:
+        return self.path(key)
 
-    def tiers(self, charge: m.TieredCharge) -> Iterator[Fact]:
-        unit = self.quantity_unit()
-        for index, tier in enumerate(charge.tiers):
-            base, label, path = (*self.base, f"tier {index + 1}"), f"{self.label} / tier {index + 1}", (*self.path("tiers"), index)
-            lower = text(tier.lower)
-            bounds = f"above {lower} {unit}" if tier.up_to is None else f"{lower} to {text(tier.up_to)} {unit}"
-            yield Fact(base, label, bounds, "text", path=path)
-            yield Fact((*base, "flat fee"), f"{label} / flat fee", tier.flat_fee, "money", self.currency, (*path, "flat_fee"))
-            per_unit = f"{self.currency} per {unit}"
-            yield Fact((*base, "unit price"), f"{label} / unit price", tier.unit_price, "money", per_unit, (*path, "unit_price"))
-            if tier.extra_block_size is not None:
-                where = (*path, "extra_block")
-                size, price = tier.extra_block_size, tier.extra_block_price
-                yield Fact((*base, "extra block size"), f"{label} / extra block size", size, "number", unit, (*where, "size"))
-                per_block = f"{self.currency} per block"
-                yield Fact((*base, "extra block price"), f"{label} / extra block price", price, "money", per_block, (*where, "price"))
+    def written(self, key: str) -> Any:
+        """A parameter as the file writes it for this edition: its override, else the charge's own."""
+        return self.overrides.get(key) if key in self.overrides else self.spec.get(key)
 
-    def table(self, charge: m.OptionCharge) -> Iterator[Fact]:
-        path = self.path("table")
-        rows = self.overrides.get("table") if "table" in self.overrides else self.spec.get("table")
-        written = [value_label(row.get("value"), charge.option.unit) for row in rows or ()]
-        for value, price in charge.prices.items():
-            name = value_label(value, charge.option.unit)
-            where = (*path, written.index(name)) if name in written else path
-            # `=` keeps a value's key apart from the charge's own facts (a choice named "condition").
-            yield Fact((*self.base, f"={name}"), f"{self.label} / {name}", price, "money", self.per_period, where)
+    def part(
+        self, part: str, name: str | None, value: Value, kind: Kind, unit: str, path: tuple[PathItem, ...], *, label: str = ""
+    ) -> Fact:
+        """A fact of one part of the charge (a tier, a table row), or of one parameter of that part."""
+        key, label = (*self.base, part), f"{self.label} / {label or part}"
+        if name is not None:
+            key, label = (*key, name), f"{label} / {name}"
+        return Fact(key, label, value, kind, unit, path)
 
 
-def _model_words(charge: m.Charge) -> str:
-    if isinstance(charge, m.TieredCharge):
-        return "graduated tiers" if charge.graduated else "volume tiers"
-    if isinstance(charge, m.OptionCharge):
-        return f"option table of {charge.option.name}"
-    if isinstance(charge, m.TrialCharge):
-        return f"free trial of {charge.option.name}"
-    return {m.FlatCharge: "flat fee", m.PerUnitCharge: "per unit", m.BlocksCharge: "blocks"}[type(charge)]

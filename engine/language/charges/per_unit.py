@@ -1,0 +1,60 @@
+"""`model: per_unit`: a quantity times a unit price."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from engine.core.money import ZERO, text
+from engine.core.periods import Period
+from engine.language.charges.base import (
+    Charge,
+    Common,
+    ExplainContext,
+    Explained,
+    FactWriter,
+    LineFigures,
+    PricedLine,
+    PricingInput,
+    Spec,
+    money_value,
+    number,
+)
+from engine.language.expressions import Expression
+
+
+@dataclass(frozen=True, slots=True)
+class PerUnitCharge(Charge):
+    quantity: Expression
+    unit_price: Decimal
+
+    model: ClassVar[str] = "per_unit"
+    required: ClassVar[tuple[str, ...]] = ("quantity", "unit_price")
+
+    @classmethod
+    def build(cls, spec: Spec, common: Common) -> PerUnitCharge | None:
+        quantity = spec.expression("quantity")
+        return None if quantity is None else cls(**common, quantity=quantity, unit_price=money_value(spec.params["unit_price"]))
+
+    def figures(self, checked: PricingInput, period: Period) -> LineFigures:
+        quantity = number(self, self.quantity.evaluate(checked.values), "quantity")
+        return quantity, self.unit_price, quantity * self.unit_price, self.description
+
+    def explain(self, context: ExplainContext, line: PricedLine) -> Explained:
+        quantity = context.value(self.quantity)
+        formula = f"{context.formula_of(self.quantity, 'quantity')} × unit_price"
+        steps = [f"{context.substitute(self.quantity)} × {text(self.unit_price)}"]
+        if steps[0] != f"{text(quantity)} × {text(self.unit_price)}":
+            steps.append(f"{text(quantity)} × {text(self.unit_price)}")
+        steps.append(context.figure(quantity * self.unit_price))
+        reason = f"{context.label(self.quantity)} is 0" if quantity == ZERO else "unit_price is 0"
+        return formula, steps, reason
+
+    def facts(self, out: FactWriter) -> Iterator[Any]:
+        yield out.expression("quantity", self.quantity)
+        yield out.fact("unit price", self.unit_price, "money", f"{out.currency} per {out.quantity_unit()}", "unit_price")
+
+    def words(self) -> str:
+        return "per unit"

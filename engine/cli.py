@@ -11,9 +11,9 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from engine.core.errors import Diagnostic, Error
-
-EXIT_OK, EXIT_FOUND, EXIT_FAILED = 0, 1, 2
+from engine.commands import COMMANDS
+from engine.commands.exits import EXIT_FAILED, print_diagnostics
+from engine.core.errors import Error
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,15 +23,8 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_FAILED)
 
 
-def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
-    for diagnostic in diagnostics:
-        sys.stderr.write(f"{diagnostic}\n")
-
-
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser; given the command line, only the named command is registered (a faster start)."""
-    from engine.commands import COMMANDS
-
     parser = _Parser(
         prog="tariff",
         description="Price usage with versioned YAML tariffs: every price, quota and rule is data.",

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from engine.cli import EXIT_FOUND, EXIT_OK
+from engine.commands.exits import EXIT_FOUND, EXIT_OK
 from engine.core.errors import Diagnostic, UsageError
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from engine.cli import EXIT_OK
+from engine.commands.exits import EXIT_OK
 from engine.commands.versions import iso_date
 
 

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from engine.cli import EXIT_OK
 from engine.commands.common import add_usage_arguments, usage_and_target
+from engine.commands.exits import EXIT_OK
 
 
 def register(sub: Any) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from engine.cli import EXIT_FAILED, EXIT_OK
+from engine.commands.exits import EXIT_FAILED, EXIT_OK
 from engine.core.errors import Diagnostic, Error
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine.cli import EXIT_FOUND, EXIT_OK
+from engine.commands.exits import EXIT_FOUND, EXIT_OK
 
 
 def register(sub: Any) -> None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from engine.cli import EXIT_FAILED, EXIT_FOUND, EXIT_OK
+from engine.commands.exits import EXIT_FAILED, EXIT_FOUND, EXIT_OK
 
 
 def register(sub: Any) -> None:
@@ -40,7 +40,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from engine.authoring.validate import github_annotation, validate
-    from engine.cli import print_diagnostics
+    from engine.commands.exits import print_diagnostics
 
     report = validate(args.paths)
     if args.format == "json":

@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from engine.cli import EXIT_OK
+from engine.commands.exits import EXIT_OK
 
 
 def register(sub: Any) -> None:

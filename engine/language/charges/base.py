@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
-from engine.core.money import text
+from engine.core.money import ONE, ZERO, text
 from engine.core.periods import Period
 from engine.language.expressions import EvaluationError, Expression
 from engine.language.source import PathItem
@@ -59,6 +59,15 @@ def number(charge: Charge, value: Any, what: str) -> Decimal:
     if type(value) is not Decimal:
         raise EvaluationError(f"{what} of charge {charge.id} is {value!r}, not a number")
     return value
+
+
+def blocks_over(quantity: Decimal, included: Decimal, size: Decimal, round_up: bool) -> Decimal:
+    """Blocks of `size` in the part of `quantity` above `included` (0 when none)."""
+    excess = quantity - included
+    if excess <= ZERO:
+        return ZERO
+    whole, rest = divmod(excess, size)  # exact, unlike excess / size (Inexact is trapped)
+    return whole + ONE if rest and round_up else whole
 
 
 def money_value(value: Any) -> Any:

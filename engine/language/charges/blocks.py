@@ -21,19 +21,11 @@ from engine.language.charges.base import (
     PricedLine,
     PricingInput,
     Spec,
+    blocks_over,
     money_value,
     number,
 )
 from engine.language.expressions import Expression, constant, folded
-
-
-def blocks_over(quantity: Decimal, included: Decimal, size: Decimal, round_up: bool) -> Decimal:
-    """Blocks of `size` in the part of `quantity` above `included` (0 when none)."""
-    excess = quantity - included
-    if excess <= ZERO:
-        return ZERO
-    whole, rest = divmod(excess, size)  # exact, unlike excess / size (Inexact is trapped)
-    return whole + ONE if rest and round_up else whole
 
 
 @dataclass(frozen=True, slots=True)

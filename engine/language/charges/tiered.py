@@ -21,10 +21,10 @@ from engine.language.charges.base import (
     PricingInput,
     Refusal,
     Spec,
+    blocks_over,
     money_value,
     number,
 )
-from engine.language.charges.blocks import blocks_over
 from engine.language.expressions import Expression
 from engine.language.source import PathItem, json_path
 

@@ -1,0 +1,18 @@
+"""Exit codes and diagnostics on stderr, shared by `engine.cli` and every command.
+
+0 done; 1 done and found something (errors, failures, changes); 2 could not do what was asked.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from engine.core.errors import Diagnostic
+
+EXIT_OK, EXIT_FOUND, EXIT_FAILED = 0, 1, 2
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        sys.stderr.write(f"{diagnostic}\n")

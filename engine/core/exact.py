@@ -39,7 +39,7 @@ def terminates(value: Fraction) -> bool:
 
 def exact(value: Number) -> Number:
     """`value` as a Decimal when it terminates (written exactly), else the Fraction."""
-    if type(value) is Decimal or not terminates(value):
+    if isinstance(value, Decimal) or not terminates(value):
         return value
     return PRICING_CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
 

@@ -113,14 +113,13 @@ def _edges(charge: m.Charge, meter: str, low: Decimal, high: Decimal) -> Iterato
 
 
 def _steps(start: Decimal, size: Decimal, low: Decimal, high: Decimal) -> Iterator[Decimal]:
+    """Edges `start + k × size` inside [low, high]; every n-th one when there are too many to draw."""
     with decimal.localcontext(PRICING_CONTEXT):
         first = max(0, int((low - start) // size))
-        edge = start + first * size
-        for _ in range(MAX_BREAKPOINTS * 4):
-            if edge > high:
-                return
-            yield edge
-            edge += size
+        count = int((high - start) // size) - first + 1
+        stride = max(1, -(-count // MAX_BREAKPOINTS))
+        for k in range(first, first + count, stride):
+            yield start + k * size
 
 
 def _number(expression: str) -> Decimal | None:

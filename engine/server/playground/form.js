@@ -39,9 +39,9 @@ function meterControl(meter, values) {
   const whole = meter.type === "integer";
   const input = element("input", { type: "number", min: meter.minimum, max: meter.maximum, step: whole ? "1" : "any", inputmode: whole ? "numeric" : "decimal" });
   input.value = values[path] ?? "0";
-  const bounds = `${meter.unit || "units"}, ${whole ? "a whole number " : ""}from ${group(meter.minimum)} to ${group(meter.maximum)}`;
-  const series = meter.daily ? `; a daily series is given as one value (the ${meter.aggregation} of the month)` : "";
-  return field(path, meter.id, input, `${meter.description ? `${meter.description}. ` : ""}${bounds}${series}.`);
+  const bounds = `Unit: ${meter.unit || "none"}; ${whole ? "a whole number" : "a number"} from ${group(meter.minimum)} to ${group(meter.maximum)}.`;
+  const series = meter.daily ? ` A daily series is given as one value (the ${meter.aggregation} of the month).` : "";
+  return field(path, meter.id, input, `${meter.description ? `${meter.description}. ` : ""}${bounds}${series}`);
 }
 
 function optionControl(option, offer, values, edition) {

@@ -2,7 +2,8 @@
 screenshot and its load-time benchmark. Playwright cannot download browsers here, so it
 is pointed at the system's chromium (`.ci/run` installs it when missing).
 
-    python tests/playground_browser.py    # refresh docs/playground.png from a real `tariff serve`
+    python tests/playground_browser.py            # refresh docs/playground.png from a real `tariff serve`
+    python tests/playground_browser.py OUT.png    # the same screenshot, written elsewhere
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def screenshot(page: Any, base_url: str, path: Path) -> None:
     page.screenshot(path=str(path), full_page=True)
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     from http_server import Server
     from playwright.sync_api import sync_playwright
 
@@ -67,19 +68,20 @@ def main() -> int:
     if reason:
         print(reason, file=sys.stderr)
         return 2
+    output = Path(argv[0]) if argv else ROOT / "docs" / "playground.png"
     with tempfile.TemporaryDirectory() as scratch:
         server = Server(ROOT / "tariffs", Path(scratch) / "server.log", "--poll", "0", "--today", TODAY).start()
         try:
             with sync_playwright() as playwright:
                 browser = launch(playwright)
-                screenshot(browser.new_page(), f"http://127.0.0.1:{server.port}", ROOT / "docs" / "playground.png")
+                screenshot(browser.new_page(), f"http://127.0.0.1:{server.port}", output)
                 browser.close()
         finally:
             server.stop()
-    print(ROOT / "docs" / "playground.png")
+    print(output)
     return 0
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

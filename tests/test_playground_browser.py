@@ -8,10 +8,12 @@ Expected totals are worked out by hand from the tariff files (the arithmetic is 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from http_server import Server
+from http_server import ROOT, Server
 from playground_browser import TODAY, chromium_missing, launch, screenshot
 from playground_root import two_versions
 
@@ -191,3 +193,11 @@ def test_a_screenshot_of_the_page_is_saved(page, server, tmp_path_factory):
     saved = (shots / "playground.png").read_bytes()
     assert saved.startswith(b"\x89PNG\r\n\x1a\n") and len(saved) > 20_000
     print(f"screenshot: {shots / 'playground.png'}")
+
+
+def test_the_documented_command_writes_the_screenshot(tmp_path):
+    """`python tests/playground_browser.py` (docs/playground.md) refreshes docs/playground.png; here it writes elsewhere."""
+    shot = tmp_path / "playground.png"
+    done = subprocess.run([sys.executable, "tests/playground_browser.py", str(shot)], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
+    assert (done.returncode, done.stdout) == (0, f"{shot}\n"), done.stderr
+    assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

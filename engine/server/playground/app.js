@@ -50,7 +50,7 @@ async function loadForm(version, values, period, edition) {
   state.form = form;
   const today = form.in_force_today;
   $("version").replaceChildren(
-    ...form.versions.map((v) => option(v.version, `${v.version} · from ${v.effective_from}${v.version === today ? " (in force today)" : ""}`)),
+    ...form.versions.map((v) => option(v.version, `${v.version} · ${v.effective_from}${v.version === today ? " · in force" : ""}`)),
   );
   $("version").value = form.version.version;
   const until = form.version.until ? `until ${form.version.until}` : "with no end";

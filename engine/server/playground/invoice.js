@@ -46,15 +46,15 @@ function lineRow(line, explained, currency, compact) {
     "tr",
     { "data-line": line.id },
     element("td", { className: "line-id" }, element("code", { text: line.id })),
-    element("td", {}, explained ? details(line, explained, currency) : line.description),
-    element("td", { className: "num", text: quantity }),
+    element("td", { className: "description" }, explained ? details(line, explained, currency) : line.description),
+    element("td", { className: "num wrap", text: quantity }),
     element("td", { className: "num", text: line.unit_price }),
     element("td", { className: "num amount", text: line.amount }),
   );
 }
 
 function details(line, explained, currency) {
-  const steps = [explained.formula, ...explained.steps].join(" = ");
+  const steps = explained.steps.join(" = ");
   return element(
     "details",
     {},

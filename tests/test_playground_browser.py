@@ -201,3 +201,12 @@ def test_the_documented_command_writes_the_screenshot(tmp_path):
     done = subprocess.run([sys.executable, "tests/playground_browser.py", str(shot)], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
     assert (done.returncode, done.stdout) == (0, f"{shot}\n"), done.stderr
     assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_documented_benchmark_measures_the_page_load():
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--only", "page", "--quick"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.startswith("playground page load to first invoice"))
+    assert re.search(r"\d+ ms  median of 7 fresh contexts, worst \d+ ms \((within|over) the 1 s goal\)", row), row

@@ -9,6 +9,7 @@ examples/price-change/2027-01-01.yaml (version 2: pro 499.99, 224.99 per started
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -122,6 +123,23 @@ def test_the_chart_of_version_2_steps_every_5000(server):
     assert series["breakpoints"] == ["10000", "15000", "20000"]
     y = {p["x"]: p["y"] for p in series["points"]}
     assert (y["15000"], y["15001"]) == ("724.98", "949.97")  # 499.99 + 1 x 224.99; 499.99 + 2 x 224.99
+
+
+def test_the_chart_samples_tier_edges_and_conditions_on_the_meter(tmp_path):
+    """tests/fixtures/sms-gateway: graduated tiers 0.0075 up to 10,000, 0.0060 up to 100,000; a 5.00 fee `when: sms < 1000`."""
+    shutil.copytree(ROOT / "tests" / "fixtures" / "sms-gateway", tmp_path / "tariffs" / "sms-gateway")
+    running = Server(tmp_path / "tariffs", tmp_path / "server.log", "--poll", "0").start()
+    try:
+        usage = {"tariff": "sms-gateway", "account": "1", "period": "2023-07", "edition": "payg", "usage": {"sms": 0}}
+        series = running.post("/v1/chart", {"usage": usage, "meter": "sms", "from": 0, "to": 20000}).json()
+    finally:
+        running.stop()
+    assert series["breakpoints"] == ["0", "1000", "10000"]
+    y = {p["x"]: p["y"] for p in series["points"]}
+    assert y["999"] == "12.49"  # 999 x 0.0075 = 7.4925 -> 7.49, + the 5.00 fee under 1,000
+    assert y["1000"] == "7.50"  # 1000 x 0.0075, no fee
+    assert y["10000"] == "75.00"  # 10000 x 0.0075
+    assert y["10001"] == "75.01"  # 75.00 + 1 x 0.0060 = 75.006 -> 75.01
 
 
 @pytest.mark.parametrize(

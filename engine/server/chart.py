@@ -8,6 +8,7 @@ from `quote`; only the browser turns them into pixels.
 
 from __future__ import annotations
 
+import ast
 import decimal
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -96,6 +97,8 @@ def breakpoints(charges: tuple[m.Charge, ...], meter: m.Meter, low: Decimal, hig
 
 
 def _edges(charge: m.Charge, meter: str, low: Decimal, high: Decimal) -> Iterator[Decimal]:
+    if charge.when is not None:
+        yield from _thresholds(charge.when.text, meter)
     quantity = getattr(charge, "quantity", None)
     if quantity is None or quantity.text.strip() != meter:
         return
@@ -120,6 +123,19 @@ def _steps(start: Decimal, size: Decimal, low: Decimal, high: Decimal) -> Iterat
         stride = max(1, -(-count // MAX_BREAKPOINTS))
         for k in range(first, first + count, stride):
             yield start + k * size
+
+
+def _thresholds(condition: str, meter: str) -> Iterator[Decimal]:
+    """The numbers a `when` condition compares the meter with (`sms < 1000` → 1000)."""
+    for node in ast.walk(ast.parse(condition, mode="eval")):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if any(isinstance(side, ast.Name) and side.id == meter for side in sides):
+                for side in sides:
+                    if isinstance(side, ast.Constant) and isinstance(side.value, int | float) and not isinstance(side.value, bool):
+                        found = _number(ast.get_source_segment(condition, side) or "")
+                        if found is not None:
+                            yield found
 
 
 def _number(expression: str) -> Decimal | None:

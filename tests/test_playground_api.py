@@ -251,6 +251,7 @@ def test_the_page_and_its_modules_are_served(server):
         module = server.get(f"/playground/{name}")
         assert (module.status, module.headers["content-type"]) == (200, "text/javascript; charset=utf-8"), name
     assert server.get("/playground/playground.css").headers["content-type"] == "text/css; charset=utf-8"
+    assert page.headers["content-security-policy"].startswith("default-src 'self';")
 
 
 @pytest.mark.parametrize("name", ["nothing.js", "..%2Fapp.py", "index.html", "App.js"])

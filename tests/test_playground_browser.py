@@ -48,9 +48,15 @@ def page(browser, server):
     opened.set_default_timeout(5000)
     failures: list[str] = []
     opened.on("pageerror", lambda error: failures.append(str(error)))
+    opened.on("console", lambda message: failures.append(message.text) if message.type == "error" and not _refusal(message.text) else None)
     yield opened
     context.close()
     assert failures == []
+
+
+def _refusal(console_text):
+    """Chromium logs every 4xx answer; a refused usage is an answer the page shows, not a failure."""
+    return re.match(r"Failed to load resource: the server responded with a status of 4\d\d ", console_text) is not None
 
 
 def total(page):

@@ -29,6 +29,12 @@ from engine.server.config import ServerConfig
 from engine.server.inputs import JSON, only_query, read_json
 from engine.server.problems import Problem, from_diagnostics, request_problem
 
+# The page runs only its own files and talks only to this service.
+PAGE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
 STATIC = re.compile(r"^[a-z][a-z0-9-]*\.(?:js|css|svg)$")
 MEDIA = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".html": "text/html"}
 
@@ -88,7 +94,7 @@ class Playground:
     async def page(self, request: Request) -> Response:
         # Any query string is the page's own state (the address bar), read by its script.
         body = static_file("index.html") or b""
-        return Response(body, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+        return Response(body, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
     async def asset(self, request: Request) -> Response:
         only_query(request)
@@ -97,7 +103,7 @@ class Playground:
         if body is None:
             raise Problem(404, f"no such file: /playground/{name}", generic=True)
         media = MEDIA[name[name.rindex(".") :]]
-        return Response(body, media_type=f"{media}; charset=utf-8", headers={"Cache-Control": "no-cache"})
+        return Response(body, media_type=f"{media}; charset=utf-8", headers=PAGE_HEADERS)
 
     async def form(self, request: Request) -> Response:
         only_query(request, "version")

@@ -145,7 +145,11 @@ async function refresh() {
   const values = controlValues();
   remember(values);
   const usage = currentUsage();
-  await Promise.all([price(usage), chart(usage), compare(usage)]);
+  try {
+    await Promise.all([price(usage), chart(usage), compare(usage)]);
+  } catch (error) {
+    showGeneral([`The pricing service did not answer (${error.message}); the page keeps your usage and retries on the next change.`]);
+  }
   document.body.dataset.ready = "true";
 }
 
@@ -235,4 +239,4 @@ function showGeneral(messages) {
   $("general-diagnostics").replaceChildren(...messages.map((m) => element("p", { className: "diagnostic", role: "alert", text: m })));
 }
 
-start();
+start().catch((error) => showGeneral([`The pricing service did not answer (${error.message}); reload the page to retry.`]));

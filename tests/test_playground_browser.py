@@ -216,3 +216,17 @@ def test_the_documented_benchmark_measures_the_page_load():
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if line.startswith("playground page load to first invoice"))
     assert re.search(r"\d+ ms  median of 7 fresh contexts, worst \d+ ms \((within|over) the 1 s goal\)", row), row
+
+
+def test_picking_a_version_prices_the_usage_with_it(page):
+    page.goto("/?edition=pro&usage.dau=32000&usage.groups=1&addons.message_retention_days=90")
+    expect(total(page)).to_have_text("1979.95")
+    page.get_by_label("version", exact=True).select_option("2")
+    expect(page.get_by_label("period", exact=True)).to_have_value("2027-01")  # version 2's first month
+    expect(page.get_by_label("dau", exact=True)).to_have_value("32000")  # the usage is kept
+    # 499.99 + ceil(22000 / 5000) = 5 x 224.99 = 1124.95 + 0.00 + 179.99 = 1804.93
+    expect(total(page)).to_have_text("1804.93")
+    expect(page.locator("#invoice caption")).to_contain_text("tencent-im/2027-01-01.yaml (version 2)")
+    expect(page.get_by_label("message_retention_days", exact=True).locator("option")).to_have_text(
+        ["not bought", "90 days", "180 days", "360 days"]
+    )

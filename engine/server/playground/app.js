@@ -111,9 +111,11 @@ function wire() {
     schedule();
   });
   $("compare").addEventListener("change", () => schedule());
+  const own = new Set(["tariff", "version", "edition"]); // these rebuild the form first, then refresh
+  const changed = (event) => own.has(event.target.id) || schedule();
   for (const id of ["usage-form", "chart-from", "chart-to", "chart-line"]) {
-    $(id).addEventListener("input", schedule);
-    $(id).addEventListener("change", schedule);
+    $(id).addEventListener("input", changed);
+    $(id).addEventListener("change", changed);
   }
   $("usage-form").addEventListener("submit", (event) => event.preventDefault());
 }

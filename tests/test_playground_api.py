@@ -142,6 +142,26 @@ def test_the_chart_samples_tier_edges_and_conditions_on_the_meter(tmp_path):
     assert y["10001"] == "75.01"  # 75.00 + 1 x 0.0060 = 75.006 -> 75.01
 
 
+def test_the_chart_of_a_decimal_meter_and_a_volume_table(tmp_path):
+    """tests/fixtures/chat-platform: platform fee by peak DAU range (0 up to 1,000; 99.00 up to 10,000; 349.00 up to
+    50,000; then 349.00 + 60.00 per started 10,000); storage a decimal meter (0.25 per GB above 50 on standard)."""
+    shutil.copytree(ROOT / "tests" / "fixtures" / "chat-platform", tmp_path / "tariffs" / "chat-platform")
+    running = Server(tmp_path / "tariffs", tmp_path / "server.log", "--poll", "0").start()
+    usage = {"tariff": "chat-platform", "account": "1", "period": "2024-11", "edition": "standard", "usage": {"dau": 500, "storage_gb": 10}}
+    try:
+        by_dau = running.post("/v1/chart", {"usage": usage, "meter": "dau", "from": 0, "to": 70000}).json()
+        by_storage = running.post("/v1/chart", {"usage": usage, "meter": "storage_gb", "from": 0, "to": 100}).json()
+    finally:
+        running.stop()
+    assert by_dau["breakpoints"] == ["0", "1000", "10000", "50000", "60000", "70000"]
+    y = {p["x"]: p["y"] for p in by_dau["points"]}
+    assert (y["1000"], y["1001"], y["50000"], y["50001"], y["60001"]) == ("0.00", "99.00", "349.00", "409.00", "469.00")
+    xs = [p["x"] for p in by_storage["points"]]
+    assert xs[:4] == ["0", "1.666667", "3.333333", "5"]  # the grid to six decimals, never 28 digits
+    y = {p["x"]: p["y"] for p in by_storage["points"]}
+    assert (y["50"], y["100"]) == ("0.00", "12.50")  # (100 - 50) x 0.25
+
+
 @pytest.mark.parametrize(
     ("request_", "path", "message"),
     [

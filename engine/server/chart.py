@@ -24,6 +24,7 @@ from engine.server.problems import Problem, from_diagnostics, from_usage_error
 GRID = 60
 SAMPLING_CONTEXT = decimal.Context(prec=28, traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
 MAX_BREAKPOINTS = 240
+FINEST = Decimal("0.000001")
 
 
 def series(target: m.Tariff | m.Catalog, request: Any) -> dict[str, Any]:
@@ -152,13 +153,19 @@ def sample_points(meter: m.Meter, low: Decimal, high: Decimal, edges: list[str])
     """
     with decimal.localcontext(SAMPLING_CONTEXT):
         step = (high - low) / GRID
-        points = {low, high} | {low + step * i for i in range(1, GRID)}
-        nudge = Decimal(1) if meter.type == "integer" else (high - low) / 100000
+        points = {low, high} | {_short(low + step * i) for i in range(1, GRID)}
+        nudge = Decimal(1) if meter.type == "integer" else max(_short((high - low) / 100000), FINEST)
         for edge in map(Decimal, edges):
             points |= {edge - nudge, edge, edge + nudge}
         if meter.type == "integer":
             points = {p.to_integral_value(decimal.ROUND_FLOOR) for p in points}
     return sorted(p for p in points if low <= p <= high)
+
+
+def _short(value: Decimal) -> Decimal:
+    """A sample position to six decimals, trailing zeros dropped (a grid point needs no more)."""
+    shown = f"{value.quantize(FINEST, rounding=decimal.ROUND_HALF_EVEN):f}"
+    return Decimal(shown.rstrip("0").rstrip(".") if "." in shown else shown)
 
 
 def _point(target: m.Tariff | m.Catalog, document: Mapping[str, Any], meter: m.Meter, x: Decimal, line: str) -> dict[str, str | None]:

@@ -67,8 +67,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(port: int, workers: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    command = [sys.executable, "-m", "engine", "serve", "--port", str(port), "--poll", "0", "--workers", str(workers)]
+def start_server(port: int, workers: int, log: Path, *options: str) -> tuple[subprocess.Popen[bytes], str]:
+    command = [sys.executable, "-m", "engine", "serve", "--port", str(port), "--poll", "0", "--workers", str(workers), *options]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=sink)
     deadline = time.monotonic() + 30

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -23,6 +24,7 @@ def register(sub: Any) -> None:
             "Examples:\n"
             "  tariff serve\n"
             "  tariff serve --tariffs /srv/tariffs --host 0.0.0.0 --port 8080 --workers 2\n"
+            "  tariff serve --open  open the pricing playground (the page at /) in a browser\n"
             "  kill -HUP <pid>     reload the tariffs now\n\n"
             "Needs the server extra: pip install 'tariff-engine[server]'. Logs are JSON lines on stderr."
         ),
@@ -42,6 +44,10 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--max-batch", type=_positive, default=1000, metavar="N", help="most documents in one batch request (default: 1000)"
     )
+    parser.add_argument("--open", action="store_true", help="open the pricing playground (the page at /) in a browser")
+    parser.add_argument(
+        "--today", type=_day, metavar="YYYY-MM-DD", help="the day that decides the version in force in the playground (default: today)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -54,8 +60,12 @@ def run(args: argparse.Namespace) -> int:
 
     root = Path(args.tariffs) if args.tariffs else tariffs_dir()
     load_catalog(root)  # refuse to start on a broken set, with the usual diagnostics
-    config = ServerConfig(tariffs=root.resolve(), poll_ms=args.poll, max_batch=args.max_batch)
+    config = ServerConfig(tariffs=root.resolve(), poll_ms=args.poll, max_batch=args.max_batch, today=args.today)
     os.environ[ENVIRONMENT_KEY] = config.to_environment()
+    if args.open:
+        from engine.server.opener import open_when_listening
+
+        open_when_listening(args.host, args.port)
     try:
         uvicorn.run(
             "engine.server.app:app_from_environment",
@@ -101,6 +111,13 @@ def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
     return int(value)
+
+
+def _day(value: str) -> str:
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _milliseconds(value: str) -> int:

@@ -33,6 +33,7 @@ from engine.server.config import ServerConfig
 from engine.server.inputs import JSON, batch_documents, only_query, read_json
 from engine.server.listings import tariff_summary, version_summaries
 from engine.server.logs import AccessLog, PricedBy, Receive, Scope, Send, log_event, note_priced
+from engine.server.playground import Playground
 from engine.server.problems import MEDIA_TYPE, Problem, from_usage_error
 from engine.server.reload import Reloader, TariffSet
 
@@ -94,6 +95,7 @@ class PricingApi:
             Route("/v1/tariffs/{id}/versions", self.versions, methods=["GET"]),
             Route("/healthz", self.health, methods=["GET"]),
             Route("/openapi.json", self.openapi, methods=["GET"]),
+            *Playground(self.config).routes(),
         ]
 
     async def quote(self, request: Request) -> Response:

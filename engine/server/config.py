@@ -25,6 +25,7 @@ class ServerConfig:
     max_document_bytes: int = MAX_DOCUMENT_BYTES
     max_batch_bytes: int = 8 * 1024 * 1024
     max_batch: int = 1000
+    today: str | None = None  # YYYY-MM-DD: the playground's "today" (the version in force); None: the real one
 
     def to_environment(self) -> str:
         fields = asdict(self)

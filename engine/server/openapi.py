@@ -14,6 +14,7 @@ import copy
 from typing import Any
 
 from engine.core.resources import schema
+from engine.server import openapi_playground
 from engine.server.config import ServerConfig
 from engine.server.problems import MEDIA_TYPE as PROBLEM
 
@@ -128,6 +129,7 @@ def components(config: ServerConfig) -> dict[str, Any]:
         "Explanation": _explanation(),
         **_batch(config),
         **_listings(),
+        **openapi_playground.schemas(),
     }
     headers = {
         "TariffSet": {"description": "SHA-256 fingerprint of the tariff set that served the request.", "schema": SHA256},
@@ -152,6 +154,7 @@ def _problems(*statuses: int) -> dict[str, Any]:
         404: "The tariff named (in the usage or `?tariff=`) is not served.",
         413: "The body (or the batch) is over the limit.",
         415: "The body is not application/json.",
+        409: "A version file changed since it was loaded; the next reload serves it.",
         422: "The usage cannot be priced; `errors` lists every problem.",
     }
     return {str(status): _json(_ref("Problem"), reasons[status], media=PROBLEM) for status in statuses}
@@ -215,6 +218,7 @@ def paths(config: ServerConfig) -> dict[str, Any]:
         ),
         "/healthz": _get("Liveness, the tariff set served and the last reload", _json(_ref("Health"), "Serving.")),
         "/openapi.json": _get("This document", _json({"type": "object"}, "The OpenAPI 3.1 document.")),
+        **openapi_playground.paths(_json, _problems),
     }
 
 

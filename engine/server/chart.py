@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from engine.core.errors import Diagnostic, UsageError
-from engine.core.money import PRICING_CONTEXT, text
+from engine.core.money import text
 from engine.language import model as m
+from engine.language.charges import Charge
 from engine.pricing import quote as pricing
 from engine.pricing.usage import read_envelope
 from engine.server.problems import Problem, from_diagnostics, from_usage_error
@@ -85,7 +86,7 @@ def _bad(path: str, message: str) -> Problem:
     return from_diagnostics(422, [Diagnostic(message=message, rule="chart", path=path)])
 
 
-def breakpoints(charges: tuple[m.Charge, ...], meter: m.Meter, low: Decimal, high: Decimal) -> list[str]:
+def breakpoints(charges: tuple[Charge, ...], meter: m.Meter, low: Decimal, high: Decimal) -> list[str]:
     """The edges inside [low, high] where a charge on `meter` alone can step: block and tier edges."""
     found: set[Decimal] = set()
     for charge in charges:
@@ -97,33 +98,10 @@ def breakpoints(charges: tuple[m.Charge, ...], meter: m.Meter, low: Decimal, hig
     return [text(e) for e in ordered]
 
 
-def _edges(charge: m.Charge, meter: str, low: Decimal, high: Decimal) -> Iterator[Decimal]:
+def _edges(charge: Charge, meter: str, low: Decimal, high: Decimal) -> Iterator[Decimal]:
     if charge.when is not None:
         yield from _thresholds(charge.when.text, meter)
-    quantity = getattr(charge, "quantity", None)
-    if quantity is None or quantity.text.strip() != meter:
-        return
-    if isinstance(charge, m.BlocksCharge):
-        start = _number(charge.included.text)
-        if start is not None and charge.block_size > 0:
-            yield from _steps(start, charge.block_size, low, high)
-    elif isinstance(charge, m.TieredCharge):
-        for tier in charge.tiers:
-            yield tier.lower
-            if tier.up_to is not None:
-                yield tier.up_to
-            if tier.extra_block_size:
-                yield from _steps(tier.lower, tier.extra_block_size, low, high)
-
-
-def _steps(start: Decimal, size: Decimal, low: Decimal, high: Decimal) -> Iterator[Decimal]:
-    """Edges `start + k × size` inside [low, high]; every n-th one when there are too many to draw."""
-    with decimal.localcontext(PRICING_CONTEXT):
-        first = max(0, int((low - start) // size))
-        count = int((high - start) // size) - first + 1
-        stride = max(1, -(-count // MAX_BREAKPOINTS))
-        for k in range(first, first + count, stride):
-            yield start + k * size
+    yield from charge.edges(meter, low, high, MAX_BREAKPOINTS)
 
 
 def _thresholds(condition: str, meter: str) -> Iterator[Decimal]:

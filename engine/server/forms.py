@@ -14,6 +14,7 @@ from typing import Any
 from engine.core.errors import Diagnostic
 from engine.core.money import text
 from engine.language import model as m
+from engine.language.charges import Charge, OptionCharge, TrialCharge
 from engine.server.listings import version_summaries
 from engine.server.problems import from_diagnostics
 
@@ -84,8 +85,9 @@ def edition_fields(plan: m.EditionPlan, version: m.TariffVersion) -> dict[str, A
     }
 
 
-def offer(name: str, charge: m.OptionCharge | m.TrialCharge) -> dict[str, Any]:
+def offer(name: str, charge: Charge) -> dict[str, Any]:
     """An option as offered on one edition: the values it may take there (none for an activation date)."""
-    if isinstance(charge, m.TrialCharge):
+    if isinstance(charge, TrialCharge):
         return {"id": name, "type": charge.option.type, "values": [], "free_days": charge.free_days}
+    assert isinstance(charge, OptionCharge), "an edition's offers are option tables and trials"
     return {"id": name, "type": charge.option.type, "values": list(charge.prices)}

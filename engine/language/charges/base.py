@@ -16,12 +16,13 @@ the language below it, and adding a model is adding one module and registering i
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
-from engine.core.money import ONE, ZERO, text
+from engine.core.money import ONE, PRICING_CONTEXT, ZERO, text
 from engine.core.periods import Period
 from engine.language.expressions import EvaluationError, Expression
 from engine.language.source import PathItem
@@ -239,3 +240,20 @@ class Charge:
     def words(self) -> str:
         """The model as a reviewer reads it: `flat fee`, `volume tiers`."""
         raise NotImplementedError
+
+    def edges(self, meter: str, low: Decimal, high: Decimal, most: int) -> Iterator[Decimal]:
+        """Where this charge's amount can step as `meter` alone moves in [low, high] (at most about `most` of them).
+
+        For drawing prices against usage: a chart samples here as well as on its grid.
+        """
+        return iter(())
+
+
+def steps(start: Decimal, size: Decimal, low: Decimal, high: Decimal, most: int) -> Iterator[Decimal]:
+    """Edges `start + k × size` inside [low, high]; every n-th one when there are more than `most`."""
+    with decimal.localcontext(PRICING_CONTEXT):
+        first = max(0, int((low - start) // size))
+        count = int((high - start) // size) - first + 1
+        stride = max(1, -(-count // most))
+        for k in range(first, first + count, stride):
+            yield start + k * size

@@ -24,6 +24,7 @@ from engine.language.charges.base import (
     blocks_over,
     money_value,
     number,
+    steps,
 )
 from engine.language.expressions import Expression, constant, folded
 
@@ -119,6 +120,11 @@ class BlocksCharge(Charge):
 
     def words(self) -> str:
         return "blocks"
+
+    def edges(self, meter: str, low: Decimal, high: Decimal, most: int) -> Iterator[Decimal]:
+        start = folded(self.included)
+        if self.quantity.text.strip() == meter and start is not None and self.block_size > 0:
+            yield from steps(start, self.block_size, low, high, most)
 
 
 def _whole_blocks(meter: Meter, included: Decimal, size: Decimal) -> bool:

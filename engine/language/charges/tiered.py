@@ -24,6 +24,7 @@ from engine.language.charges.base import (
     blocks_over,
     money_value,
     number,
+    steps,
 )
 from engine.language.expressions import Expression
 from engine.language.source import PathItem, json_path
@@ -156,6 +157,16 @@ class TieredCharge(Charge):
 
     def words(self) -> str:
         return "graduated tiers" if self.graduated else "volume tiers"
+
+    def edges(self, meter: str, low: Decimal, high: Decimal, most: int) -> Iterator[Decimal]:
+        if self.quantity.text.strip() != meter:
+            return
+        for tier in self.tiers:
+            yield tier.lower
+            if tier.up_to is not None:
+                yield tier.up_to
+            if tier.extra_block_size:
+                yield from steps(tier.lower, tier.extra_block_size, low, high, most)
 
 
 # -- compiling the tiers ---------------------------------------------------------------------------

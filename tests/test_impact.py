@@ -15,7 +15,7 @@ from engine.review.revisions import read_document
 OLD = read_document(str(TARIFFS / "tencent-im" / "2022-01-01.yaml")).version
 # The proposed change of the walk-through: pro plan 449.99 → 499.99; DAU blocks of 5,000
 # at 224.99 (were 10,000 at 449.99) on pro and flagship; pro no longer offers 30 days.
-NEW = read_document(str(ROOT / "examples" / "price-change" / "2027-01-01.yaml")).version
+NEW = read_document(str(ROOT / "examples" / "price-change" / "tencent-im" / "2027-01-01.yaml")).version
 SCENARIOS = ROOT / "examples" / "price-change" / "scenarios"
 
 

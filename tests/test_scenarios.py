@@ -31,7 +31,7 @@ def test_the_im_scenarios_cover_every_rule_of_the_price_list():
 def test_tariff_test_runs_the_shipped_scenarios(capsys):
     code = main(["test"])
     out, err = capsys.readouterr()
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, "tariffs: tariffs (the nearest tariffs/ folder)\n")
     assert out.splitlines()[0] == (
         "PASS  tencent-im/scenarios.yaml:20  worked example of the rules, pro with 32,000 DAU and 90-day retention: 1979.95 USD"
     )

@@ -46,7 +46,7 @@ def test_a_second_load_reads_the_cache_and_gives_the_same_tariff(cache_dir):
     second, second_problems = check_path(MIXED)
     assert second == first
     assert [str(d) for d in second_problems] == [str(d) for d in first_problems]
-    assert [d.rule for d in second_problems] == ["money-scale"]
+    assert [d.rule for d in second_problems] == ["unused-option"]
     usage = {
         "account": "a",
         "period": "2024-03",

@@ -235,12 +235,12 @@ def test_a_negative_price_is_refused_with_its_location(tmp_path: Path) -> None:
     ]
 
 
-def test_more_decimals_than_the_rounding_scale_is_a_located_warning(tmp_path: Path) -> None:
+def test_more_decimals_than_the_rounding_scale_is_a_located_error(tmp_path: Path) -> None:
     tariff, found = check_path(write_im(tmp_path, IM_TEXT.replace("pro: {price: 449.99}", "pro: {price: 449.995}")))
-    assert tariff is not None
+    assert tariff is None
     assert [str(d) for d in found] == [
-        f"{FILE}:93:20: warning: charges.plan.editions.pro.price: 449.995 has 3 decimals, more than the rounding scale of 2 [money-scale]\n"
-        "hint: amounts are rounded to 2 decimals; write the price as the price list does"
+        f"{FILE}:93:20: error: charges.plan.editions.pro.price: 449.995 has 3 decimals, more than the rounding scale of 2 [money-scale]\n"
+        "hint: this price is billed as it is and rounded to 2 decimals; write it as the price list does"
     ]
 
 

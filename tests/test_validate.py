@@ -89,11 +89,11 @@ RULES = {
         0,
     ),
     "money-scale": (
-        "broken/money-scale.yaml:32:20: warning: charges.plan.editions.pro.price: 49.505 has 3 decimals, "
+        "broken/money-scale.yaml:32:20: error: charges.plan.editions.pro.price: 49.505 has 3 decimals, "
         "more than the rounding scale of 2 [money-scale]\n"
-        "hint: amounts are rounded to 2 decimals; write the price as the price list does\n"
-        "checked 1 file: 0 errors, 1 warning\n",
-        0,
+        "hint: this price is billed as it is and rounded to 2 decimals; write it as the price list does\n"
+        "checked 1 file: 1 error, 0 warnings\n",
+        1,
     ),
 }
 
@@ -156,7 +156,7 @@ def test_every_problem_of_every_file_in_one_run(capsys):
     per_file = ["unknown-name", "expression-syntax", "tier-order", "tier-overlap", "tier-gap", "unknown-edition", "option-table"]
     per_file += ["option-table", "unused-option", "unknown-option", "unused-meter", "money-scale"]
     assert found == sorted([*per_file, "version-name", "version-name", "version-duplicate", "stray-file"])
-    assert out.endswith(f"checked {len(files) + 5} files: 12 errors, 4 warnings\n")
+    assert out.endswith(f"checked {len(files) + 5} files: 13 errors, 3 warnings\n")
 
 
 def test_several_problems_in_one_file_are_all_reported_in_document_order(tmp_path, capsys):
@@ -268,3 +268,18 @@ def test_a_yaml_indentation_mistake_gets_a_hint(tmp_path, capsys):
         "checked 1 file: 1 error, 0 warnings\n",
         "",
     )
+
+
+def test_strict_makes_a_warning_fail(capsys):
+    path = str(BROKEN / "unused-meter.yaml")  # one warning, no error
+    assert run(capsys, path)[0] == 0
+    code, out, _ = run(capsys, path, "--strict")
+    assert (code, out.splitlines()[-1]) == (1, "checked 1 file: 0 errors, 1 warning")
+
+
+def test_a_unit_price_finer_than_the_rounding_is_no_problem(capsys):
+    # 0.0075 per message is a real rate: only the amount (quantity × rate) is rounded to the scale
+    text = (FIXTURES / "sms-gateway" / "2023-07-01.yaml").read_text()
+    assert "rounding: {scale: 2," in text and "unit_price: 0.0075}" in text
+    code, out, _ = run(capsys, str(FIXTURES / "sms-gateway"), "--strict")
+    assert (code, out) == (0, "checked 1 file: no problems\n")

@@ -490,12 +490,15 @@ class _Compiler:
                 self.money_scale(params[key], paths[key])
 
     def money_scale(self, value: Any, path: list[PathItem]) -> None:
+        """A price billed once (flat, block, option, flat fee, price after a trial) finer than the rounding is a typo.
+
+        Unit prices (`unit_price`) are rates and are not checked: 0.0079 per message is real."""
         if isinstance(value, Decimal) and decimals_of(value) > self.scale:
-            self.warning(
+            self.error(
                 path,
                 f"{json_path(path)}: {value} has {decimals_of(value)} decimals, more than the rounding scale of {self.scale}",
                 "money-scale",
-                f"amounts are rounded to {self.scale} decimals; write the price as the price list does",
+                f"this price is billed as it is and rounded to {self.scale} decimals; write it as the price list does",
             )
 
 

@@ -118,6 +118,7 @@ class _Compiler:
             maximum=maximum,
             unit=spec.get("unit", ""),
             description=spec.get("description", ""),
+            partial_series=spec.get("partial_series", spec["aggregation"] != "sum"),  # a sum must not lose days
         )
 
     def edition(self, name: str, spec: Mapping[str, Any]) -> m.Edition:

@@ -26,8 +26,8 @@ def register(sub: Any) -> None:
         ),
         epilog=(
             "Examples:\n"
-            "  tariff bill-run usage.jsonl --out invoices.jsonl --rejects rejects.jsonl --summary summary.csv\n"
-            "  tariff bill-run usage.csv --tariff tariffs/tencent-im --workers 2 --strict\n\n"
+            "  tariff bill-run examples/usage.jsonl --out invoices.jsonl --rejects rejects.jsonl --summary summary.csv\n"
+            "  tariff bill-run examples/usage.csv --tariff tariffs/tencent-im --workers 2 --strict\n\n"
             "CSV columns are named by their dotted path in a usage document: account, period, edition, tariff,\n"
             "usage.dau, addons.message_retention_days, addons.audio_video_call.activated_on. An empty cell is\n"
             "an absent field; see docs/bill-runs.md.\n\n"

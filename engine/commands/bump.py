@@ -19,7 +19,7 @@ def register(sub: Any) -> None:
         "with effective_from set to DATE and the version label's last number increased ('1' -> '2').\n"
         "No other file is touched; a published version is never edited.",
         epilog="Examples:\n  tariff bump tariffs/tencent-im --effective 2027-01-01\n"
-        "  tariff bump tariffs/tencent-im --effective 2027-01-01 --version 2027.1",
+        "  tariff bump tariffs/tencent-im --effective 2028-01-01 --version 2028.1",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_directory_arguments(parser)

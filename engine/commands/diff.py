@@ -26,7 +26,7 @@ def register(sub: Any) -> None:
             "  tariff diff HEAD:tariffs/tencent-im/2022-01-01.yaml tariffs/tencent-im/2022-01-01.yaml --format markdown\n"
             "  tariff diff tariffs/tencent-im/2022-01-01.yaml examples/price-change/tencent-im/2027-01-01.yaml \\\n"
             "      --scenarios examples/price-change/scenarios --scenarios tariffs/tencent-im/scenarios.yaml\n"
-            "  tariff diff              # the last two versions of the tariff found from here (after tariff bump)\n\n"
+            "  tariff bump tariffs/tencent-im --effective 2027-01-01 && tariff diff   # the new version against the one before\n\n"
             "OLD and NEW are files, or REV:path (the path from the repository's top) read with 'git show'.\n"
             "Without them, the last two versions of --tariff or of the tariffs found are compared.\n"
             "--scenarios prices every usage document under both versions, whatever their dates.\n"

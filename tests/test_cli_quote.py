@@ -65,7 +65,7 @@ def test_invalid_tariff_exits_2_with_located_errors(tmp_path):
     (directory / "2022-01-01.yaml").write_text(text)
     result = run("quote", "examples/pro-usage.yaml", "--tariff", str(directory))
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.startswith("tencent-im/2022-01-01.yaml:12:11: error: currency: expected text, got number 12 [schema]")
+    assert result.stderr.startswith(f"{directory / '2022-01-01.yaml'}:12:11: error: currency: expected text, got number 12 [schema]")
     assert "Traceback" not in result.stderr
 
 

@@ -155,7 +155,7 @@ def test_an_invalid_new_version_is_an_error_with_its_location(tmp_path, capsys):
     assert (code, out) == (2, "")
     line = line_of(text, "block_size: -10000")
     assert err == (
-        f"tencent-im/2022-01-01.yaml:{line}:17: error: charges.dau_overage.block_size: -10000 is not greater than 0 [schema]\n"
+        f"{broken}:{line}:17: error: charges.dau_overage.block_size: -10000 is not greater than 0 [schema]\n"
         "hint: Units in one billed block\n"
     )
 

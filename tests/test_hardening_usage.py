@@ -413,7 +413,7 @@ def test_an_endless_tariff_file_is_read_only_up_to_the_limit(tmp_path: Path) -> 
     done = subprocess.run(
         command, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60, check=False
     )
-    assert (done.returncode, done.stderr) == (2, f"dev/zero: error: file is over the limit of {MAX_DOCUMENT_BYTES} bytes [size]\n")
+    assert (done.returncode, done.stderr) == (2, f"/dev/zero: error: file is over the limit of {MAX_DOCUMENT_BYTES} bytes [size]\n")
 
 
 def test_every_charge_model_prices_exactly_under_the_trapping_context() -> None:

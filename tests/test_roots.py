@@ -45,20 +45,20 @@ def raise_pro_plan_fee(version_file: Path) -> None:
 
 def test_the_nearest_tariffs_folder_is_found_from_a_subdirectory(checkout):
     root = find_root(start=checkout / "notes" / "deep")
-    assert (root.path, root.found_by) == (checkout / "tariffs", "the nearest tariffs/ folder")
+    assert (root.path.resolve(), root.found_by) == (checkout / "tariffs", "the nearest tariffs/ folder")
 
 
 def test_a_tool_tariff_setting_wins_over_a_tariffs_folder_beside_it(checkout):
     (checkout / "prices").mkdir()
     (checkout / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.tariff]\nroot = "prices"\n')
     root = find_root(start=checkout / "notes")
-    assert root.path == checkout / "prices"
+    assert root.path.resolve() == checkout / "prices"
     assert root.found_by.startswith("[tool.tariff] root in ")
 
 
 def test_a_pyproject_without_the_setting_is_passed_over(checkout):
     (checkout / "notes" / "pyproject.toml").write_text('[project]\nname = "x"\n')
-    assert find_root(start=checkout / "notes").path == checkout / "tariffs"
+    assert find_root(start=checkout / "notes").path.resolve() == checkout / "tariffs"
 
 
 def test_a_setting_naming_no_directory_is_an_error(tmp_path):
@@ -147,3 +147,19 @@ def test_tariff_version_is_the_package_version():
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
     result = tariff("--version", cwd=ROOT)
     assert (result.returncode, result.stdout, result.stderr) == (0, f"tariff {declared}\n", "")
+
+
+def test_diagnostics_name_files_as_given_and_invoices_from_the_tariff_root(tmp_path):
+    # the case: a copy of the tariffs validated from a sibling directory
+    shutil.copytree(TARIFFS, tmp_path / "work" / "t1")
+    (tmp_path / "here").mkdir()
+    version = tmp_path / "work" / "t1" / "tencent-im" / "2022-01-01.yaml"
+    text = version.read_text("utf-8")
+    version.write_text(text.replace("    quantity: dau\n", "    quantity: daus\n", 1), "utf-8")
+    line = next(number for number, row in enumerate(text.splitlines(), start=1) if row == "    quantity: dau")
+    result = tariff("validate", "../work/t1", cwd=tmp_path / "here")
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"../work/t1/tencent-im/2022-01-01.yaml:{line}:15: error: charges.dau_overage.quantity: unknown name 'daus'")
+    version.write_text(text, "utf-8")
+    quoted = tariff("quote", str(WORKED_EXAMPLE), "--format", "json", "--tariff", "../work/t1", cwd=tmp_path / "here")
+    assert {line["source"].split(":")[0] for line in json.loads(quoted.stdout)["lines"]} == {"tencent-im/2022-01-01.yaml"}

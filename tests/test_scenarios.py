@@ -109,7 +109,7 @@ def test_a_broken_scenario_file_cannot_be_run(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert out == ""
     assert err == (
-        "demo/scenarios.yaml:7:14: error: scenarios[0].expect.total: expected text, got number 10.00 [schema]\n"
+        f"{directory / 'scenarios.yaml'}:7:14: error: scenarios[0].expect.total: expected text, got number 10.00 [schema]\n"
         'hint: An exact decimal in quotes ("449.99"), compared as a decimal ("449.990" equals it)\n'
     )
 

@@ -13,6 +13,11 @@ import engine
 IM_TEXT = (TARIFFS / "tencent-im" / "2022-01-01.yaml").read_text("utf-8")
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # `broken` names the file from here, and diagnostics name it as given
+
+
 def broken(tmp_path: Path, *replacements: tuple[str, str]) -> tuple[Path, str]:
     text = IM_TEXT
     for old, new in replacements:
@@ -22,7 +27,7 @@ def broken(tmp_path: Path, *replacements: tuple[str, str]) -> tuple[Path, str]:
     directory.mkdir(exist_ok=True)
     path = directory / "2022-01-01.yaml"
     path.write_text(text, "utf-8")
-    return path, text
+    return path.relative_to(tmp_path), text
 
 
 def line_of(text: str, fragment: str) -> int:

@@ -22,7 +22,7 @@ from engine.core.money import text
 from engine.language import model as m
 from engine.language.catalog import is_version_file, load_tariff
 from engine.language.schema import check_document
-from engine.language.source import MAX_DOCUMENT_BYTES, Source, load_source
+from engine.language.source import MAX_DOCUMENT_BYTES, Source, as_given, load_source
 from engine.pricing.invoice import Invoice, InvoiceLine
 from engine.pricing.quote import quote
 
@@ -132,6 +132,12 @@ def check_scenarios_file(path: Path) -> list[Diagnostic]:
 
 
 def read_scenarios(path: Path) -> tuple[list[Scenario], list[Diagnostic]]:
+    """The scenarios of a file, and its problems naming the file as given."""
+    scenarios, problems = _read_scenarios(path)
+    return scenarios, as_given(problems, {display_name(path): str(path)})
+
+
+def _read_scenarios(path: Path) -> tuple[list[Scenario], list[Diagnostic]]:
     try:
         source, problems = load_source(path, display_name(path))
     except TariffError as error:

@@ -494,10 +494,11 @@ class _Compiler:
         """A price billed once (flat, block, option, flat fee, price after a trial) finer than the rounding is a typo.
 
         Unit prices (`unit_price`) are rates and are not checked: 0.0079 per message is real."""
-        if isinstance(value, Decimal) and decimals_of(value) > self.scale:
+        places = decimals_of(value.normalize()) if isinstance(value, Decimal) and value.is_finite() else 0  # 449.990 is 449.99
+        if places > self.scale:
             self.error(
                 path,
-                f"{json_path(path)}: {value} has {decimals_of(value)} decimals, more than the rounding scale of {self.scale}",
+                f"{json_path(path)}: {value} has {places} decimals, more than the rounding scale of {self.scale}",
                 "money-scale",
                 f"this price is billed as it is and rounded to {self.scale} decimals; write it as the price list does",
             )

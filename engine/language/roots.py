@@ -98,10 +98,10 @@ def _in_directory(directory: Path) -> Root | None:
     if settings.is_file():
         configured = _configured_root(settings)
         if configured is not None:
-            return Root(configured, f"[tool.tariff] root in {shown_path(settings)}")
+            return Root(Path(shown_path(configured)), f"[tool.tariff] root in {shown_path(settings)}")
     folder = directory / FOLDER
     if folder.is_dir():
-        return Root(folder, "the nearest tariffs/ folder")
+        return Root(Path(shown_path(folder)), "the nearest tariffs/ folder")  # diagnostics name files from here
     return None
 
 

@@ -76,6 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if run is None:
         parser.print_help(sys.stderr)
         return EXIT_FAILED
+    from engine.language.roots import other_engine_note
+
+    note = other_engine_note()
+    if note:
+        sys.stderr.write(note + "\n")
     try:
         return run(args)
     except Error as error:

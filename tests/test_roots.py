@@ -163,3 +163,22 @@ def test_diagnostics_name_files_as_given_and_invoices_from_the_tariff_root(tmp_p
     version.write_text(text, "utf-8")
     quoted = tariff("quote", str(WORKED_EXAMPLE), "--format", "json", "--tariff", "../work/t1", cwd=tmp_path / "here")
     assert {line["source"].split(":")[0] for line in json.loads(quoted.stdout)["lines"]} == {"tencent-im/2022-01-01.yaml"}
+
+
+def test_a_checkout_whose_engine_is_not_the_one_running_is_noted(tmp_path):
+    # An engine checkout (pyproject.toml naming tariff-engine, engine/ beside it) other than this one:
+    # the command runs this checkout's engine (as `tariff` runs the installed copy after `pip install .`)
+    checkout = tmp_path / "clone"
+    (checkout / "engine").mkdir(parents=True)
+    (checkout / "engine" / "__init__.py").write_text("")
+    shutil.copy(ROOT / "pyproject.toml", checkout / "pyproject.toml")
+    shutil.copytree(TARIFFS, checkout / "tariffs")
+    program = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from engine.cli import entry; sys.argv[0] = 'tariff'; entry()"
+    done = subprocess.run([sys.executable, "-c", program, "test"], cwd=checkout, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == (
+        f"note: this is a checkout of tariff-engine (.), but the engine running is {ROOT / 'engine'}; "
+        "to run the checkout's code, install it with: pip install -e ."
+    )
+    same = tariff("test", cwd=ROOT)  # this checkout running its own engine: nothing to note
+    assert "note:" not in same.stderr

@@ -158,3 +158,30 @@ def shown_path(path: Path) -> str:
     if relative.count("..") > 2:
         return str(absolute)
     return relative
+
+
+def other_engine_note(start: Path | None = None) -> str | None:
+    """A note when the current directory is in a checkout of the engine whose code is not the code running.
+
+    After `pip install .` the `tariff` command runs the installed copy while `import engine` from
+    the checkout's top loads the checkout: the two can differ, and nothing else would say so.
+    """
+    running = Path(__file__).resolve().parents[1]  # engine/, above language/
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        if (directory / SETTINGS).is_file() and (directory / "engine" / "__init__.py").is_file():
+            if _project_name(directory / SETTINGS) != "tariff-engine" or (directory / "engine").resolve() == running:
+                return None
+            return (
+                f"note: this is a checkout of tariff-engine ({shown_path(directory)}), but the engine running is "
+                f"{running}; to run the checkout's code, install it with: pip install -e ."
+            )
+    return None
+
+
+def _project_name(settings: Path) -> str | None:
+    try:
+        name = tomllib.loads(settings.read_text("utf-8")).get("project", {}).get("name")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return name if isinstance(name, str) else None

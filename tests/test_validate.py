@@ -289,3 +289,10 @@ def test_a_unit_price_finer_than_the_rounding_is_no_problem(capsys):
     assert "rounding: {scale: 2," in text and "unit_price: 0.0075}" in text
     code, out, _ = run(capsys, str(FIXTURES / "sms-gateway"), "--strict")
     assert (code, out) == (0, "checked 1 file: no problems\n")
+
+
+def test_the_shipped_examples_pass(capsys):
+    # examples/price-change/scenarios/ holds usage documents, not golden scenario files: they are not misread as such
+    examples = FIXTURES.parent.parent / "examples"
+    assert (examples / "price-change" / "scenarios").is_dir()
+    assert run(capsys, str(examples), "--strict") == (0, "checked 1 file: no problems\n", "")

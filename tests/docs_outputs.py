@@ -79,7 +79,6 @@ if __name__ == "__main__":
 
 SHELL_FENCES = ("sh", "bash", "shell")
 FENCED = re.compile(r"^```(?P<lang>[\w-]*)\n(?P<body>.*?)^```$", re.S | re.M)
-IGNORED = (".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "*.egg-info", "build", "dist")
 
 # (pattern, replacement, why): applied in order to each command; a replacement of None skips it.
 SCALED: tuple[tuple[str, str | None, str], ...] = (
@@ -168,11 +167,30 @@ def repository_copy(where: Path) -> Path:
     import subprocess
 
     copy = where / "repository"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(*IGNORED))
+    for relative in _repository_files():
+        (copy / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / relative, copy / relative)
     git = ["git", "-c", "user.name=docs", "-c", "user.email=docs@example.invalid", "-c", "init.defaultBranch=main"]
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the repository as documented"]):
         subprocess.run([*git, *args], cwd=copy, check=True, capture_output=True)
     return copy
+
+
+def _repository_files() -> list[str]:
+    """The files git would commit (tracked, or new and not ignored); outside git, every file but caches and environments."""
+    import subprocess
+
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=False
+    )
+    if listed.returncode == 0:
+        return [name for name in listed.stdout.decode("utf-8").split("\0") if name and (ROOT / name).is_file()]
+    skipped = {".git", ".venv", ".ci-venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "build", "dist"}
+    return [
+        path.relative_to(ROOT).as_posix()
+        for path in ROOT.rglob("*")
+        if path.is_file() and not skipped & set(path.relative_to(ROOT).parts) and not path.name.endswith(".egg-info")
+    ]
 
 
 def command_environment(where: Path) -> dict[str, str]:

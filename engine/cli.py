@@ -10,9 +10,10 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from engine.commands import COMMANDS
-from engine.commands.exits import EXIT_FAILED, print_diagnostics
+from engine.commands.exits import EXIT_FAILED, EXIT_OK, print_diagnostics
 from engine.core.errors import Error
 
 
@@ -21,6 +22,26 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(EXIT_FAILED)
+
+
+class _Version(argparse.Action):
+    """`tariff --version`: the installed package's version, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: str | None = None) -> None:
+        sys.stdout.write(f"tariff {package_version()}\n")
+        raise SystemExit(EXIT_OK)
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tariff-engine")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -32,6 +53,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "Run 'tariff COMMAND --help' for a command's options and examples.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_Version, help="print the version of tariff-engine and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     named = [word for word in (argv or ())[:1] if word in COMMANDS]
     for name in named or COMMANDS:
@@ -47,6 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if run is None:
         parser.print_help(sys.stderr)
         return EXIT_FAILED
+    from engine.language.roots import other_engine_note
+
+    note = other_engine_note()
+    if note:
+        sys.stderr.write(note + "\n")
     try:
         return run(args)
     except Error as error:

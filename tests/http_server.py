@@ -60,8 +60,9 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0, what: str = "
 class Server:
     """`python -m engine serve` with the given options; stderr (JSON lines) goes to `log`."""
 
-    def __init__(self, tariffs: Path, log: Path, *options: str) -> None:
-        self.tariffs = tariffs
+    def __init__(self, tariffs: Path | None, log: Path, *options: str, cwd: Path = ROOT) -> None:
+        self.tariffs = tariffs  # None: the service finds them from `cwd`
+        self.cwd = cwd
         self.log = log
         self.options = options
         self.port = 0
@@ -70,9 +71,11 @@ class Server:
     def start(self) -> Server:
         for _ in range(3):  # another process may take the free port between probe and bind
             self.port = free_port()
-            command = [sys.executable, "-m", "engine", "serve", "--tariffs", str(self.tariffs), "--port", str(self.port), *self.options]
+            given = ["--tariffs", str(self.tariffs)] if self.tariffs is not None else []
+            command = [sys.executable, "-m", "engine", "serve", *given, "--port", str(self.port), *self.options]
+            environment = {**os.environ, "PYTHONPATH": str(ROOT)}
             with self.log.open("ab") as log:
-                self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+                self.process = subprocess.Popen(command, cwd=self.cwd, env=environment, stdout=subprocess.DEVNULL, stderr=log)
             if self._ready():
                 return self
         raise AssertionError(f"the server did not start:\n{self.log.read_text()}")

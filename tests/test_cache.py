@@ -46,7 +46,7 @@ def test_a_second_load_reads_the_cache_and_gives_the_same_tariff(cache_dir):
     second, second_problems = check_path(MIXED)
     assert second == first
     assert [str(d) for d in second_problems] == [str(d) for d in first_problems]
-    assert [d.rule for d in second_problems] == ["money-scale"]
+    assert [d.rule for d in second_problems] == ["unused-option"]
     usage = {
         "account": "a",
         "period": "2024-03",
@@ -149,7 +149,7 @@ def test_a_cached_document_in_a_misnamed_file_is_still_refused(cache_dir, tmp_pa
     with pytest.raises(engine.TariffError) as refused:
         engine.load_tariff(misnamed)
     assert "file 2023-01-01.yaml holds effective_from 2022-01-01" in str(refused.value)
-    assert str(refused.value).startswith("tencent-im/2023-01-01.yaml:11:")
+    assert str(refused.value).startswith(f"{misnamed / '2023-01-01.yaml'}:11:")
 
 
 @pytest.mark.parametrize("number", ["449.99", "5", "-0.0", "1E+3", "449.990", "0.000001"])

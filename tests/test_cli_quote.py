@@ -27,7 +27,7 @@ def test_quote_example_as_json():
     # 449.99 + 3 × 449.99 + 1 × 449.99 + 239.99 + 179.99
     assert invoice["total"] == "2669.93"
     assert [line["id"] for line in invoice["lines"]] == ["plan", "dau_overage", "group_overage", "group_member_limit", "message_retention"]
-    assert result.stderr == ""
+    assert result.stderr == "tariffs: tariffs (the nearest tariffs/ folder)\n"
 
 
 def test_quote_text_table():
@@ -51,6 +51,7 @@ def test_invalid_usage_exits_2_with_every_problem_and_no_stdout(tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
+        "tariffs: tariffs (the nearest tariffs/ folder)",
         "usage.groups: error: missing: the pro edition prices groups [meter]",
         "hint: give the period's value or a daily series",
         "addons.message_retention_days: error: 45 is not offered on pro (offered: 30, 90, 180, 360) [option]",
@@ -64,7 +65,7 @@ def test_invalid_tariff_exits_2_with_located_errors(tmp_path):
     (directory / "2022-01-01.yaml").write_text(text)
     result = run("quote", "examples/pro-usage.yaml", "--tariff", str(directory))
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.startswith("tencent-im/2022-01-01.yaml:12:11: error: currency: expected text, got number 12 [schema]")
+    assert result.stderr.startswith(f"{directory / '2022-01-01.yaml'}:12:11: error: currency: expected text, got number 12 [schema]")
     assert "Traceback" not in result.stderr
 
 

@@ -16,7 +16,7 @@ from tariff_text import line_of
 from engine.cli import main
 
 IM = str(TARIFFS / "tencent-im" / "2022-01-01.yaml")
-PROPOSED = str(ROOT / "examples" / "price-change" / "2027-01-01.yaml")
+PROPOSED = str(ROOT / "examples" / "price-change" / "tencent-im" / "2027-01-01.yaml")
 SCENARIOS = str(ROOT / "examples" / "price-change" / "scenarios")
 
 
@@ -31,10 +31,10 @@ def test_text_for_a_terminal(capsys):
     assert (code, err) == (0, "")
     assert out.splitlines()[:6] == [
         "tencent-im: version 1 (from 2022-01-01) → version 2 (from 2027-01-01)",
-        "price-change/2027-01-01.yaml:96: pro / plan / price: 449.99 → 499.99 USD per month (+11.1 %)",
-        "price-change/2027-01-01.yaml:110: flagship, pro / dau_overage / block size: 10000 → 5000 users",
-        "price-change/2027-01-01.yaml:112: flagship, pro / dau_overage / price: 449.99 → 224.99 USD per block (-50.0 %)",
-        "price-change/2027-01-01.yaml:172: pro / message_retention / 30 days: no longer offered (was 99.99 USD per month)",
+        "tencent-im/2027-01-01.yaml:96: pro / plan / price: 449.99 → 499.99 USD per month (+11.1 %)",
+        "tencent-im/2027-01-01.yaml:110: flagship, pro / dau_overage / block size: 10000 → 5000 users",
+        "tencent-im/2027-01-01.yaml:112: flagship, pro / dau_overage / price: 449.99 → 224.99 USD per block (-50.0 %)",
+        "tencent-im/2027-01-01.yaml:172: pro / message_retention / 30 days: no longer offered (was 99.99 USD per month)",
         "4 pricing changes",
     ]
     assert "impact on 6 scenarios: 10399.77 → 10099.64 USD (-300.13, -2.9 %) over the 5 scenarios both price; 1 refused by new" in out
@@ -64,20 +64,20 @@ def test_markdown_is_a_document_with_a_summary_a_change_table_and_an_impact_tabl
     code, out, _ = run(capsys, IM, PROPOSED, "--scenarios", SCENARIOS, "--format", "markdown")
     assert code == 0
     assert out.splitlines()[0] == "### tencent-im: version 1 (from 2022-01-01) → version 2 (from 2027-01-01)"
-    assert out.splitlines()[2].startswith("**4 pricing changes**: `tencent-im/2022-01-01.yaml` → `price-change/2027-01-01.yaml`.")
+    assert out.splitlines()[2].startswith("**4 pricing changes**: `tencent-im/2022-01-01.yaml` → `tencent-im/2027-01-01.yaml`.")
     changes, effect = markdown_tables(out)
     assert changes == [
         ["What", "Old", "New", "Change", "Where"],
-        ["pro / plan / price", "449.99 USD per month", "499.99 USD per month", "+11.1 %", "`price-change/2027-01-01.yaml:96`"],
-        ["flagship, pro / dau_overage / block size", "10000 users", "5000 users", "changed", "`price-change/2027-01-01.yaml:110`"],
+        ["pro / plan / price", "449.99 USD per month", "499.99 USD per month", "+11.1 %", "`tencent-im/2027-01-01.yaml:96`"],
+        ["flagship, pro / dau_overage / block size", "10000 users", "5000 users", "changed", "`tencent-im/2027-01-01.yaml:110`"],
         [
             "flagship, pro / dau_overage / price",
             "449.99 USD per block",
             "224.99 USD per block",
             "-50.0 %",
-            "`price-change/2027-01-01.yaml:112`",
+            "`tencent-im/2027-01-01.yaml:112`",
         ],
-        ["pro / message_retention / 30 days", "99.99 USD per month", "—", "no longer offered", "`price-change/2027-01-01.yaml:172`"],
+        ["pro / message_retention / 30 days", "99.99 USD per month", "—", "no longer offered", "`tencent-im/2027-01-01.yaml:172`"],
     ]
     assert effect == [
         ["Scenario", "Old total (USD)", "New total (USD)", "Delta", "Relative"],
@@ -114,7 +114,7 @@ def test_json_has_the_documented_shape(capsys):
         "new": "499.99 USD per month",
         "change": "+11.1 %",
         "relative_percent": "11.1",
-        "file": "price-change/2027-01-01.yaml",
+        "file": "tencent-im/2027-01-01.yaml",
         "line": 96,
         "text": "pro / plan / price: 449.99 → 499.99 USD per month (+11.1 %)",
     }
@@ -155,7 +155,7 @@ def test_an_invalid_new_version_is_an_error_with_its_location(tmp_path, capsys):
     assert (code, out) == (2, "")
     line = line_of(text, "block_size: -10000")
     assert err == (
-        f"tencent-im/2022-01-01.yaml:{line}:17: error: charges.dau_overage.block_size: -10000 is not greater than 0 [schema]\n"
+        f"{broken}:{line}:17: error: charges.dau_overage.block_size: -10000 is not greater than 0 [schema]\n"
         "hint: Units in one billed block\n"
     )
 

@@ -264,7 +264,8 @@ def test_an_output_that_cannot_be_written_stops_the_run_with_a_diagnostic_and_le
     command = [sys.executable, "-m", "engine", "bill-run", str(usage), "--out", str(where / "invoices.jsonl"), "--workers", "2"]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, preexec_fn=small_files)
-    assert (done.returncode, done.stderr) == (2, f"{where / 'invoices.jsonl'}: error: cannot write: File too large [io]\n")
+    found = "tariffs: tariffs (the nearest tariffs/ folder)\n"
+    assert (done.returncode, done.stderr) == (2, f"{found}{where / 'invoices.jsonl'}: error: cannot write: File too large [io]\n")
     assert list(where.iterdir()) == []
 
 

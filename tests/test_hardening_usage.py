@@ -50,7 +50,7 @@ CASES: list[tuple[str, Any, list[str]]] = [
         pro(dau=1.5),
         [
             f"usage.dau: error: expected {RANGE}, got the binary float 1.5 [meter-type]\n"
-            "hint: binary floats are inexact; pass decimal.Decimal (or a JSON/YAML number, which the engine reads exactly)"
+            "hint: dau counts whole users: pass a whole number (an int)"
         ],
     ),
     ("text as a count", pro(dau="32000"), [f"usage.dau: error: expected {RANGE}, got text '32000' [meter-type]"]),
@@ -413,7 +413,7 @@ def test_an_endless_tariff_file_is_read_only_up_to_the_limit(tmp_path: Path) -> 
     done = subprocess.run(
         command, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60, check=False
     )
-    assert (done.returncode, done.stderr) == (2, f"dev/zero: error: file is over the limit of {MAX_DOCUMENT_BYTES} bytes [size]\n")
+    assert (done.returncode, done.stderr) == (2, f"/dev/zero: error: file is over the limit of {MAX_DOCUMENT_BYTES} bytes [size]\n")
 
 
 def test_every_charge_model_prices_exactly_under_the_trapping_context() -> None:
@@ -445,3 +445,53 @@ def test_every_charge_model_prices_exactly_under_the_trapping_context() -> None:
         ("rounding", "1", "0.0040"),  # the lines add up to 349.226; the total is rounded once
     ]
     assert invoice.total == Decimal("349.23")  # 349.226 rounded half even
+
+
+# -- daily series on a meter that adds up its days ------------------------------------------------
+
+PARTIAL_DEMO = (FIXTURES / "demo" / "2024-01-01.yaml").read_text("utf-8")
+
+
+def demo_without_partial_series(tmp_path: Path) -> engine.Tariff:
+    """The demo tariff with its `messages` meter (aggregation: sum) left at the default: whole series only."""
+    assert PARTIAL_DEMO.count("series: daily, partial_series: true,") == 1
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "2024-01-01.yaml").write_text(PARTIAL_DEMO.replace("partial_series: true, ", ""), "utf-8")
+    return engine.load_tariff(tmp_path / "demo")
+
+
+def demo_usage(messages: Any) -> dict[str, Any]:
+    return {"account": "a", "period": "2024-05", "edition": "basic", "usage": {"messages": messages, "storage_gb": 1}}
+
+
+def test_a_short_series_on_a_sum_meter_is_refused_by_default(tmp_path: Path) -> None:
+    tariff = demo_without_partial_series(tmp_path)
+    assert refusal(tariff, demo_usage([100, 200, 300])) == [
+        "usage.messages: error: a daily series of 3 values; 2024-05 has 31 days, and messages adds up its days: "
+        "a missing day would be billed as nothing [meter-series]\n"
+        "hint: give all 31 daily values, or the period's total as one value"
+    ]
+
+
+def test_a_whole_series_or_one_total_on_a_sum_meter_is_priced(tmp_path: Path) -> None:
+    tariff = demo_without_partial_series(tmp_path)
+    every_day = engine.quote(tariff, demo_usage([10] * 31))
+    total = engine.quote(tariff, demo_usage(310))
+    # 31 days × 10 messages = 310 messages, the same as the month's total given as one value
+    assert every_day.to_json() == total.to_json()
+    assert next(line.quantity for line in every_day.lines if line.id == "messages") == Decimal(310)
+
+
+def test_a_meter_may_declare_that_a_partial_series_is_allowed() -> None:
+    tariff = engine.load_tariff(FIXTURES / "demo")  # messages: partial_series: true
+    short = engine.quote(tariff, demo_usage([100, 200, 300]))
+    # 100 + 200 + 300 = 600 messages: the days not given had none
+    assert next(line.quantity for line in short.lines if line.id == "messages") == Decimal(600)
+
+
+def test_a_float_on_a_decimal_meter_keeps_the_decimal_hint() -> None:
+    tariff = engine.load_tariff(FIXTURES / "demo")  # storage_gb is a decimal meter
+    assert refusal(tariff, demo_usage(1) | {"usage": {"messages": 1, "storage_gb": 1.5}}) == [
+        "usage.storage_gb: error: expected a number from 0 to 100000, got the binary float 1.5 [meter-type]\n"
+        "hint: binary floats are inexact; pass decimal.Decimal (or a JSON/YAML number, which the engine reads exactly)"
+    ]

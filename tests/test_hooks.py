@@ -62,7 +62,7 @@ def test_a_broken_tariff_fails_validation(repository):
     result = run_hook("tariff-validate", repository)
     assert result.returncode == 1
     assert result.stdout == (
-        "tencent-im/2022-01-01.yaml:107:15: error: charges.dau_overage.quantity: unknown name 'daus' (known names: "
+        "tariffs/tencent-im/2022-01-01.yaml:107:15: error: charges.dau_overage.quantity: unknown name 'daus' (known names: "
         "audio_video_call, dau, group_join_limit, group_member_limit, groups, message_retention_days, unlimited_avchatroom) "
         "[unknown-name]\nhint: did you mean 'dau'?\nchecked 2 files: 1 error, 0 warnings\n"
     )

@@ -15,7 +15,7 @@ from engine.review.revisions import read_document
 OLD = read_document(str(TARIFFS / "tencent-im" / "2022-01-01.yaml")).version
 # The proposed change of the walk-through: pro plan 449.99 → 499.99; DAU blocks of 5,000
 # at 224.99 (were 10,000 at 449.99) on pro and flagship; pro no longer offers 30 days.
-NEW = read_document(str(ROOT / "examples" / "price-change" / "2027-01-01.yaml")).version
+NEW = read_document(str(ROOT / "examples" / "price-change" / "tencent-im" / "2027-01-01.yaml")).version
 SCENARIOS = ROOT / "examples" / "price-change" / "scenarios"
 
 
@@ -109,3 +109,19 @@ def test_status_words():
         "refused by new",
         "refused by both",
     ]
+
+
+def test_a_golden_scenarios_file_is_read_with_its_defaults():
+    # Each scenario's usage is laid over the file's `defaults:` (tariff, account, period), as
+    # `tariff test` reads it; the old version must then give every total worked out by hand in the file.
+    from ruamel.yaml import YAML
+
+    golden = TARIFFS / "tencent-im" / "scenarios.yaml"
+    written = YAML(typ="safe").load(golden.read_text("utf-8"))
+    by_hand = {s["name"]: s["expect"].get("total") for s in written["scenarios"]}
+    found = impact(OLD, OLD, load_scenarios(str(golden)))
+    assert len(found.scenarios) == len(by_hand) == 38
+    assert {s.name: None if s.old.total is None else str(s.old.total) for s in found.scenarios} == by_hand
+    refused = [s.name for s in found.scenarios if s.status == "refused by both"]
+    assert refused == sorted(name for name, total in by_hand.items() if total is None)
+    assert all("account: missing" not in (s.old.refusal or "") for s in found.scenarios)

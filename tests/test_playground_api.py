@@ -3,7 +3,7 @@ form of a version, the chart series, the review diff and the impact of two versi
 
 Expected figures are worked out by hand from tariffs/tencent-im/2022-01-01.yaml (version 1:
 pro 449.99, 449.99 per started block of 10,000 DAU above 10,000) and
-examples/price-change/2027-01-01.yaml (version 2: pro 499.99, 224.99 per started block of
+examples/price-change/tencent-im/2027-01-01.yaml (version 2: pro 499.99, 224.99 per started block of
 5,000 DAU above 10,000, pro's 30-day retention withdrawn).
 """
 

@@ -12,6 +12,7 @@ deliberately broken fixtures are left to their own tests).
 
 from __future__ import annotations
 
+import calendar
 import copy
 import datetime as dt
 import json
@@ -73,8 +74,14 @@ def _months_after(day: dt.date, months: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+def _days_of(period: str) -> int:
+    year, month = map(int, period.split("-"))
+    return calendar.monthrange(year, month)[1]
+
+
 @st.composite
 def meter_values(draw: st.DrawFn, meter: Any, days: int, valid: bool) -> Any:
+    """A value for the meter; a daily series of 1 to `days` values, or of exactly `days` when it must be whole."""
     low, high = int(meter.minimum), int(min(meter.maximum, Decimal(10**13)))
     edges = st.sampled_from(sorted({low, high, min(high, low + 1), min(high, 10_000), min(high, 100_001)}))
     whole = st.one_of(edges, st.integers(low, high))
@@ -85,7 +92,7 @@ def meter_values(draw: st.DrawFn, meter: Any, days: int, valid: bool) -> Any:
     if kind == 1:
         return draw(st.one_of(st.just(high + 1), st.just(low - 1), st.just(True), st.just(Decimal("0.5"))))
     if kind <= 4 and meter.daily:
-        return draw(st.lists(number, min_size=1, max_size=days))
+        return draw(st.lists(number, min_size=1 if meter.partial_series else days, max_size=days))
     return draw(number)
 
 
@@ -101,7 +108,7 @@ def usage_documents(draw: st.DrawFn, tariff: engine.Tariff, valid: bool = False)
     usage = {}
     for name, meter in version.meters.items():
         if name in plan.required_meters or draw(st.booleans()):
-            usage[name] = draw(meter_values(meter, days, valid))
+            usage[name] = draw(meter_values(meter, days if meter.partial_series else _days_of(period), valid))
     document["usage"] = usage
     document["addons"] = draw(_addons(version, plan, period, valid))
     if not valid and not draw(st.integers(0, 14)):
@@ -232,10 +239,12 @@ def _seeded_document(tariff: engine.Tariff, pick: random.Random) -> dict[str, An
     edition = pick.choice(list(version.plans))
     plan = version.plans[edition]
     usage: dict[str, Any] = {}
+    period = _months_after(version.effective_from, pick.randint(0, 12))
     for name, meter in version.meters.items():
         low = int(meter.minimum)
         top = max(low, int(min(meter.maximum, Decimal(low + 10**9))))
-        values = [pick.randint(low, top) for _ in range(pick.randint(1, 28 if meter.daily else 1))]
+        count = (pick.randint(1, 28) if meter.partial_series else _days_of(period)) if meter.daily else 1
+        values = [pick.randint(low, top) for _ in range(count)]
         if meter.type != "integer":
             values = [Decimal(v) / 1000 for v in values]
         usage[name] = values if meter.daily and len(values) > 1 else values[0]
@@ -244,7 +253,7 @@ def _seeded_document(tariff: engine.Tariff, pick: random.Random) -> dict[str, An
     }
     return {
         "account": "thread",
-        "period": _months_after(version.effective_from, pick.randint(0, 12)),
+        "period": period,
         "edition": edition,
         "usage": usage,
         "addons": addons,

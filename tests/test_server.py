@@ -45,7 +45,11 @@ def cli_quote(tmp_path, document) -> subprocess.CompletedProcess[str]:
     usage = tmp_path / "usage.json"
     usage.write_text(json.dumps(document))
     return subprocess.run(
-        [sys.executable, "-m", "engine", "quote", str(usage), "--format", "json"], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "engine", "quote", str(usage), "--format", "json", "--tariff", "tariffs"],  # the tariffs the server serves
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -222,6 +226,7 @@ def test_health(server):
     health = server.get("/healthz").json()
     assert health["status"] == "ok"
     assert health["tariffs"] == ["tencent-im"]
+    assert health["tariff_root"] == {"path": str(server.tariffs.resolve()), "found_by": "--tariff"}
     assert health["last_reload"] is None
     assert len(health["tariff_set"]) == 64
 

@@ -105,7 +105,7 @@ def test_a_good_change_is_served_and_a_bad_one_refused_while_requests_succeed(po
     assert any("tencent-im/2026-09-01.yaml" in d and "-5" in d for d in refused[0]["diagnostics"])
     health = polling.get("/healthz").json()
     assert health["tariff_set"] == after
-    assert health["last_reload"]["errors"][0]["file"] == "tencent-im/2026-09-01.yaml"
+    assert health["last_reload"]["errors"][0]["file"] == str(bad.resolve())  # named from where the service was given the tariffs
 
 
 def test_the_period_still_picks_its_version_after_a_reload(polling, tariffs):

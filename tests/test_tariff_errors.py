@@ -13,6 +13,11 @@ import engine
 IM_TEXT = (TARIFFS / "tencent-im" / "2022-01-01.yaml").read_text("utf-8")
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # `broken` names the file from here, and diagnostics name it as given
+
+
 def broken(tmp_path: Path, *replacements: tuple[str, str]) -> tuple[Path, str]:
     text = IM_TEXT
     for old, new in replacements:
@@ -22,7 +27,7 @@ def broken(tmp_path: Path, *replacements: tuple[str, str]) -> tuple[Path, str]:
     directory.mkdir(exist_ok=True)
     path = directory / "2022-01-01.yaml"
     path.write_text(text, "utf-8")
-    return path, text
+    return path.relative_to(tmp_path), text
 
 
 def line_of(text: str, fragment: str) -> int:
@@ -142,12 +147,22 @@ def test_not_a_calendar_date(tmp_path):
 
 
 def test_warnings_do_not_stop_loading(tmp_path):
-    path, text = broken(tmp_path, ("      pro: {price: 449.99}", "      pro: {price: 449.995}"))
+    path, text = broken(tmp_path, ("options:\n", "options:\n  legacy: {type: switch}\n"))
     tariff = engine.load_tariff(path)
     assert [str(w) for w in tariff.versions[0].warnings] == [
-        f"tencent-im/2022-01-01.yaml:{line_of(text, '449.995')}:20: warning: charges.plan.editions.pro.price: "
-        "449.995 has 3 decimals, more than the rounding scale of 2 [money-scale]\n"
-        "hint: amounts are rounded to 2 decimals; write the price as the price list does"
+        f"tencent-im/2022-01-01.yaml:{line_of(text, 'legacy:')}:3: warning: options.legacy: option 'legacy' is declared "
+        "but no charge prices it [unused-option]\n"
+        "hint: price it with an 'option' or 'trial' charge, or remove it"
+    ]
+
+
+def test_a_flat_price_finer_than_the_rounding_is_an_error(tmp_path):
+    # A typo'd 449.999 would be billed as 450.00: it stops loading, it is not a warning
+    path, text = broken(tmp_path, ("      pro: {price: 449.99}", "      pro: {price: 449.999}"))
+    assert messages(path) == [
+        f"tencent-im/2022-01-01.yaml:{line_of(text, '449.999')}:20: error: charges.plan.editions.pro.price: "
+        "449.999 has 3 decimals, more than the rounding scale of 2 [money-scale]\n"
+        "hint: this price is billed as it is and rounded to 2 decimals; write it as the price list does"
     ]
 
 
@@ -160,9 +175,9 @@ def test_schema_and_semantic_problems_in_one_run(tmp_path):
         ("    block_size: 10000\n", "    block_size: -10000\n"),
     )
     assert messages(path) == [
-        f"tencent-im/2022-01-01.yaml:{line_of(text, '449.999')}:20: warning: charges.plan.editions.pro.price: "
+        f"tencent-im/2022-01-01.yaml:{line_of(text, '449.999')}:20: error: charges.plan.editions.pro.price: "
         "449.999 has 3 decimals, more than the rounding scale of 2 [money-scale]\n"
-        "hint: amounts are rounded to 2 decimals; write the price as the price list does",
+        "hint: this price is billed as it is and rounded to 2 decimals; write it as the price list does",
         f"tencent-im/2022-01-01.yaml:{line_of(text, 'quantity: dua')}:15: error: charges.dau_overage.quantity: unknown name 'dua' "
         "(known names: audio_video_call, dau, group_join_limit, group_member_limit, groups, message_retention_days, "
         "unlimited_avchatroom) [unknown-name]\nhint: did you mean 'dau'?",

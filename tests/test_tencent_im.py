@@ -347,7 +347,7 @@ def test_a_missing_meter_is_never_taken_as_zero(im):
 def test_binary_floats_are_refused_with_a_hint(im):
     assert refusal(im, usage("pro", usage={"dau": 1, "groups": 2.0})) == [
         "usage.groups: error: expected a whole number from 0 to 1000000000000, got the binary float 2.0 [meter-type]\n"
-        "hint: binary floats are inexact; pass decimal.Decimal (or a JSON/YAML number, which the engine reads exactly)"
+        "hint: groups counts whole groups: pass a whole number (an int)"
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, TARIFFS
@@ -11,7 +12,12 @@ from conftest import FIXTURES, TARIFFS
 from engine.authoring.validate import validate
 from engine.cli import main
 
-BROKEN = FIXTURES / "broken"
+BROKEN = Path("broken")  # from FIXTURES, the current directory of these tests: diagnostics name files as given
+
+
+@pytest.fixture(autouse=True)
+def _in_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
 
 # One broken file per rule: the whole output of `tariff validate FILE`, then the exit code.
 RULES = {
@@ -89,35 +95,35 @@ RULES = {
         0,
     ),
     "money-scale": (
-        "broken/money-scale.yaml:32:20: warning: charges.plan.editions.pro.price: 49.505 has 3 decimals, "
+        "broken/money-scale.yaml:32:20: error: charges.plan.editions.pro.price: 49.505 has 3 decimals, "
         "more than the rounding scale of 2 [money-scale]\n"
-        "hint: amounts are rounded to 2 decimals; write the price as the price list does\n"
-        "checked 1 file: 0 errors, 1 warning\n",
-        0,
+        "hint: this price is billed as it is and rounded to 2 decimals; write it as the price list does\n"
+        "checked 1 file: 1 error, 0 warnings\n",
+        1,
     ),
 }
 
 # Rules between versions need a tariff directory.
 DIRECTORY_RULES = {
     "version-name": (
-        "demo/2024-03-01.yaml:4:17: error: file 2024-03-01.yaml holds effective_from 2024-02-01; "
+        "broken/version-name/demo/2024-03-01.yaml:4:17: error: file 2024-03-01.yaml holds effective_from 2024-02-01; "
         "a version file is named by its date [version-name]\n"
         "hint: rename the file to 2024-02-01.yaml, or correct effective_from\n"
         "checked 2 files: 1 error, 0 warnings\n",
         1,
     ),
     "version-duplicate": (
-        "demo/2025-01-01.yaml:4:17: error: file 2025-01-01.yaml holds effective_from 2024-01-01; "
+        "broken/version-duplicate/demo/2025-01-01.yaml:4:17: error: file 2025-01-01.yaml holds effective_from 2024-01-01; "
         "a version file is named by its date [version-name]\n"
         "hint: rename the file to 2024-01-01.yaml, or correct effective_from\n"
-        "demo/2025-01-01.yaml:4:17: error: two versions take effect on 2024-01-01: demo/2024-01-01.yaml and "
+        "broken/version-duplicate/demo/2025-01-01.yaml:4:17: error: two versions take effect on 2024-01-01: demo/2024-01-01.yaml and "
         "demo/2025-01-01.yaml [version-duplicate]\n"
         "hint: each version takes effect on its own date; a price change is a new file with a later effective_from\n"
         "checked 2 files: 2 errors, 0 warnings\n",
         1,
     ),
     "stray-file": (
-        "demo/2025-1-1.yaml: warning: 2025-1-1.yaml is neither a version file (YYYY-MM-DD.yaml) nor a scenario file: "
+        "broken/stray-file/demo/2025-1-1.yaml: warning: 2025-1-1.yaml is neither a version file (YYYY-MM-DD.yaml) nor a scenario file: "
         "the engine does not read it [stray-file]\n"
         "hint: name a version file after its effective_from (2024-01-01.yaml), or move the file out of the tariff directory\n"
         "checked 1 file: 0 errors, 1 warning\n",
@@ -156,7 +162,7 @@ def test_every_problem_of_every_file_in_one_run(capsys):
     per_file = ["unknown-name", "expression-syntax", "tier-order", "tier-overlap", "tier-gap", "unknown-edition", "option-table"]
     per_file += ["option-table", "unused-option", "unknown-option", "unused-meter", "money-scale"]
     assert found == sorted([*per_file, "version-name", "version-name", "version-duplicate", "stray-file"])
-    assert out.endswith(f"checked {len(files) + 5} files: 12 errors, 4 warnings\n")
+    assert out.endswith(f"checked {len(files) + 5} files: 13 errors, 3 warnings\n")
 
 
 def test_several_problems_in_one_file_are_all_reported_in_document_order(tmp_path, capsys):
@@ -164,7 +170,7 @@ def test_several_problems_in_one_file_are_all_reported_in_document_order(tmp_pat
     text = text.replace("pro: {price: 49.50}", "pro: {price: 49.505}").replace("{above: 10000, up_to: null", "{above: 12000, up_to: null")
     (tmp_path / "many.yaml").write_text(text)
     code, out, _ = run(capsys, str(tmp_path / "many.yaml"))
-    rules = [line.split(" [")[-1] for line in out.splitlines() if line.startswith(f"{tmp_path.name}/many.yaml:")]
+    rules = [line.split(" [")[-1] for line in out.splitlines() if line.startswith(f"{tmp_path / 'many.yaml'}:")]
     assert (code, rules) == (1, ["money-scale]", "tier-gap]", "unknown-name]"])
 
 
@@ -226,7 +232,7 @@ def test_scenario_files_are_checked_against_their_schema(tmp_path, capsys):
     code, out, _ = run(capsys, str(directory))
     assert (code, out) == (
         1,
-        "demo/scenarios.yaml:4:21: error: scenarios[0].expect.total: expected text, got number 10.00 [schema]\n"
+        f"{directory / 'scenarios.yaml'}:4:21: error: scenarios[0].expect.total: expected text, got number 10.00 [schema]\n"
         'hint: An exact decimal in quotes ("449.99"), compared as a decimal ("449.990" equals it)\n'
         "checked 2 files: 1 error, 0 warnings\n",
     )
@@ -234,7 +240,7 @@ def test_scenario_files_are_checked_against_their_schema(tmp_path, capsys):
     code, out, _ = run(capsys, str(directory / "scenarios.yaml"))
     assert (code, out) == (
         1,
-        "demo/scenarios.yaml:5:11: error: scenarios[1].name: 'basic plan' is already the name of scenarios[0] [scenario-name]\n"
+        f"{directory / 'scenarios.yaml'}:5:11: error: scenarios[1].name: 'basic plan' is already the name of scenarios[0] [scenario-name]\n"
         "hint: give every scenario of a file its own name: it names the test\n"
         "checked 1 file: 1 error, 0 warnings\n",
     )
@@ -246,7 +252,7 @@ def test_an_unknown_name_known_on_another_edition_says_so(tmp_path):
     (tmp_path / "attr.yaml").write_text(text)
     [problem] = validate([tmp_path / "attr.yaml"]).diagnostics
     assert str(problem) == (
-        f"{tmp_path.name}/attr.yaml:38:15: error: charges.seats.included: unknown name 'included_seats' on edition basic: "
+        f"{tmp_path / 'attr.yaml'}:38:15: error: charges.seats.included: unknown name 'included_seats' on edition basic: "
         "it is an attribute of pro only [unknown-name]\n"
         "hint: declare it under editions.basic.attributes too, or take basic off this charge"
     )
@@ -263,8 +269,30 @@ def test_a_yaml_indentation_mistake_gets_a_hint(tmp_path, capsys):
     (tmp_path / "indent.yaml").write_text(text)
     assert run(capsys, str(tmp_path / "indent.yaml")) == (
         1,
-        f"{tmp_path.name}/indent.yaml:37:13: error: mapping values are not allowed here [yaml-syntax]\n"
+        f"{tmp_path / 'indent.yaml'}:37:13: error: mapping values are not allowed here [yaml-syntax]\n"
         "hint: check this line's indentation against the lines above, or quote a value that holds ': '\n"
         "checked 1 file: 1 error, 0 warnings\n",
         "",
     )
+
+
+def test_strict_makes_a_warning_fail(capsys):
+    path = str(BROKEN / "unused-meter.yaml")  # one warning, no error
+    assert run(capsys, path)[0] == 0
+    code, out, _ = run(capsys, path, "--strict")
+    assert (code, out.splitlines()[-1]) == (1, "checked 1 file: 0 errors, 1 warning")
+
+
+def test_a_unit_price_finer_than_the_rounding_is_no_problem(capsys):
+    # 0.0075 per message is a real rate: only the amount (quantity × rate) is rounded to the scale
+    text = (FIXTURES / "sms-gateway" / "2023-07-01.yaml").read_text()
+    assert "rounding: {scale: 2," in text and "unit_price: 0.0075}" in text
+    code, out, _ = run(capsys, str(FIXTURES / "sms-gateway"), "--strict")
+    assert (code, out) == (0, "checked 1 file: no problems\n")
+
+
+def test_the_shipped_examples_pass(capsys):
+    # examples/price-change/scenarios/ holds usage documents, not golden scenario files: they are not misread as such
+    examples = FIXTURES.parent.parent / "examples"
+    assert (examples / "price-change" / "scenarios").is_dir()
+    assert run(capsys, str(examples), "--strict") == (0, "checked 1 file: no problems\n", "")

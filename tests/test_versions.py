@@ -97,10 +97,10 @@ def test_a_second_version_on_the_same_date_is_refused_by_its_name(tmp_path, caps
     (directory / "2025-08-01.yaml").write_text(text)
     assert main(["versions", str(directory)]) == 2
     assert capsys.readouterr().err == (
-        "im-history/2025-08-01.yaml:6:17: error: file 2025-08-01.yaml holds effective_from 2025-07-01; "
+        f"{directory / '2025-08-01.yaml'}:6:17: error: file 2025-08-01.yaml holds effective_from 2025-07-01; "
         "a version file is named by its date [version-name]\n"
         "hint: rename the file to 2025-07-01.yaml, or correct effective_from\n"
-        "im-history/2025-08-01.yaml:6:17: error: two versions take effect on 2025-07-01: "
+        f"{directory / '2025-08-01.yaml'}:6:17: error: two versions take effect on 2025-07-01: "
         "im-history/2025-07-01.yaml and im-history/2025-08-01.yaml [version-duplicate]\n"
         "hint: each version takes effect on its own date; a price change is a new file with a later effective_from\n"
     )
@@ -112,7 +112,7 @@ def test_a_version_of_another_tariff_in_the_directory_is_refused(tmp_path, capsy
     path.write_text(edited(path.read_text(), ("id: im-history\n", "id: im-future\n")))
     assert main(["versions", str(directory)]) == 2
     assert capsys.readouterr().err == (
-        "im-history/2026-01-01.yaml:4:1: error: id 'im-future' differs from its directory 'im-history'; "
+        f"{path}:4:1: error: id 'im-future' differs from its directory 'im-history'; "
         "a tariff's versions live in tariffs/<id>/ [tariff-id]\n"
     )
 

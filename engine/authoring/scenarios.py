@@ -10,6 +10,7 @@ refusal. A scenario file is never a version file (`catalog.is_version_file`).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,11 +22,12 @@ from engine.core.money import text
 from engine.language import model as m
 from engine.language.catalog import is_version_file, load_tariff
 from engine.language.schema import check_document
-from engine.language.source import Source, load_source
+from engine.language.source import MAX_DOCUMENT_BYTES, Source, as_given, load_source
 from engine.pricing.invoice import Invoice, InvoiceLine
 from engine.pricing.quote import quote
 
 _YAML = (".yaml", ".yml")
+_TOP_LEVEL_KEY = re.compile(r"^[\"']?([A-Za-z_]+)[\"']?\s*:", re.M)
 _HEADER = ("account", "period", "edition", "currency")
 
 
@@ -76,10 +78,21 @@ class Outcome:
 
 
 def is_scenarios_file(path: Path) -> bool:
-    """`scenarios.yaml` beside the versions, or any YAML file in a `scenarios/` directory."""
+    """`scenarios.yaml` beside the versions, or a YAML file in a `scenarios/` directory that is not a usage document."""
     if path.suffix not in _YAML:
         return False
-    return path.stem == "scenarios" or path.parent.name == "scenarios"
+    return path.stem == "scenarios" or (path.parent.name == "scenarios" and not is_usage_document(path))
+
+
+def is_usage_document(path: Path) -> bool:
+    """A usage document (top-level `period:`, no `scenarios:`), as `tariff diff --scenarios` reads a folder of them."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as stream:
+            text = stream.read(MAX_DOCUMENT_BYTES)
+    except OSError:
+        return False  # reported where the file is read
+    keys = set(_TOP_LEVEL_KEY.findall(text))
+    return "period" in keys and "scenarios" not in keys
 
 
 def tariff_dir_of(path: Path) -> Path:
@@ -119,6 +132,12 @@ def check_scenarios_file(path: Path) -> list[Diagnostic]:
 
 
 def read_scenarios(path: Path) -> tuple[list[Scenario], list[Diagnostic]]:
+    """The scenarios of a file, and its problems naming the file as given."""
+    scenarios, problems = _read_scenarios(path)
+    return scenarios, as_given(problems, {display_name(path): str(path)})
+
+
+def _read_scenarios(path: Path) -> tuple[list[Scenario], list[Diagnostic]]:
     try:
         source, problems = load_source(path, display_name(path))
     except TariffError as error:

@@ -5,9 +5,9 @@ files); each is checked as a whole, so the rules between versions run too. A fil
 checked on its own: a version file, any tariff document, or a scenario file (against
 schemas/scenarios.schema.json). Nothing stops at the first problem.
 
-Diagnostics name files from the tariff root (`tencent-im/2022-01-01.yaml`), as every
-other command does; the report also keeps each file's path on disk, for formats that
-must point into the repository (GitHub annotations).
+Diagnostics name files as they were given (`tariffs/tencent-im/2022-01-01.yaml` for
+`tariff validate tariffs`), so an editor or a terminal can open them; the report also keeps
+each file's path on disk, for formats that must point into the repository (GitHub annotations).
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.authoring.scenarios import check_scenarios_file, is_scenarios_file, walk_yaml
-from engine.authoring.scenarios import display_name as scenario_name
 from engine.core.errors import Diagnostic, Error
 from engine.language import catalog
-from engine.language.source import display_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,34 +113,31 @@ class _Collector:
         self.seen.add(resolved)
         return True
 
-    def record(self, diagnostics: Iterable[Diagnostic], names: dict[str, str]) -> None:
-        """Keep diagnostics with the disk path of their file (names are unique within one tariff directory)."""
-        self.findings += [Finding(d, names.get(d.file or "", d.file)) for d in diagnostics]
+    def record(self, diagnostics: Iterable[Diagnostic]) -> None:
+        """Keep diagnostics with the path on disk of their file (they name it as given)."""
+        self.findings += [Finding(d, d.file) for d in diagnostics]
 
     def add_directory(self, directory: Path) -> None:
         if not self.first_time(directory):
             return
-        names: dict[str, str] = {}
         stray: list[Diagnostic] = []
         for path in sorted(directory.iterdir()):
             if path.is_file() and catalog.is_version_file(path):
                 self.seen.add(path.resolve())
-                names[display_name(path)] = str(path)
+                self.files.append(str(path))
             elif path.is_file() and path.suffix in (".yaml", ".yml") and not is_scenarios_file(path):
-                names[display_name(path)] = str(path)
                 stray.append(_stray(path))
-        self.files += [name for name in names.values() if catalog.is_version_file(Path(name))]
-        self.record([*stray, *_tariff_problems(directory)], names)
+        self.record([*stray, *_tariff_problems(directory)])
 
     def add_file(self, path: Path) -> None:
         if self.first_time(path):
             self.files.append(str(path))
-            self.record(_tariff_problems(path), {display_name(path): str(path)})
+            self.record(_tariff_problems(path))
 
     def add_scenarios(self, path: Path) -> None:
         if self.first_time(path):
             self.files.append(str(path))
-            self.record(check_scenarios_file(path), {scenario_name(path): str(path)})
+            self.record(check_scenarios_file(path))
 
 
 def _tariff_problems(path: Path) -> list[Diagnostic]:
@@ -157,7 +152,7 @@ def _stray(path: Path) -> Diagnostic:
         message=f"{path.name} is neither a version file (YYYY-MM-DD.yaml) nor a scenario file: the engine does not read it",
         rule="stray-file",
         severity="warning",
-        file=display_name(path),
+        file=str(path),
         hint="name a version file after its effective_from (2024-01-01.yaml), or move the file out of the tariff directory",
     )
 

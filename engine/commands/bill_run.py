@@ -26,8 +26,8 @@ def register(sub: Any) -> None:
         ),
         epilog=(
             "Examples:\n"
-            "  tariff bill-run usage.jsonl --out invoices.jsonl --rejects rejects.jsonl --summary summary.csv\n"
-            "  tariff bill-run usage.csv --tariff tariffs/tencent-im --workers 2 --strict\n\n"
+            "  tariff bill-run examples/usage.jsonl --out invoices.jsonl --rejects rejects.jsonl --summary summary.csv\n"
+            "  tariff bill-run examples/usage.csv --tariff tariffs/tencent-im --workers 2 --strict\n\n"
             "CSV columns are named by their dotted path in a usage document: account, period, edition, tariff,\n"
             "usage.dau, addons.message_retention_days, addons.audio_video_call.activated_on. An empty cell is\n"
             "an absent field; see docs/bill-runs.md.\n\n"
@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--tariff",
         metavar="PATH",
-        help="a tariff version file, a tariff directory or a directory of tariffs (default: the shipped tariffs)",
+        help="a tariff version file, a tariff directory or a directory of tariffs (default: the tariffs found from here)",
     )
     parser.add_argument("--format", choices=("jsonl", "csv"), help="input format (default: csv for a .csv file, else jsonl)")
     parser.add_argument("--out", metavar="FILE", default="-", help="invoices, one JSON document per line (default: stdout)")
@@ -61,9 +61,10 @@ def _count(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.commands.common import found_root
     from engine.runs.billrun import Tariffs, Totals, run_batches
 
-    tariffs = Tariffs(args.tariff)
+    tariffs = Tariffs(str(found_root(args).path))
     target = tariffs.load()
     totals = Totals()
     with _input(args.input, args.format) as (name, batches, progress), _Outputs(args.out, args.rejects, args.summary) as outputs:

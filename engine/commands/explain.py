@@ -23,7 +23,7 @@ def register(sub: Any) -> None:
         epilog=(
             "Examples:\n"
             "  tariff explain examples/pro-usage.yaml\n"
-            "  tariff explain usage.json --tariff tariffs/tencent-im --format json\n\n"
+            "  tariff explain examples/pro-usage.yaml --tariff tariffs/tencent-im --format json\n\n"
             "The amounts are the invoice's own, from the same pricing as 'tariff quote'. See docs/explain.md."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,

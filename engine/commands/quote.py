@@ -18,9 +18,10 @@ def register(sub: Any) -> None:
         epilog=(
             "Examples:\n"
             "  tariff quote examples/pro-usage.yaml\n"
-            "  tariff quote usage.json --tariff tariffs/tencent-im --format json\n\n"
-            "Without --tariff the usage's 'tariff:' id is looked up in the shipped tariffs and the\n"
-            "version in force on the period's first day prices it."
+            "  tariff quote examples/pro-usage.yaml --tariff tariffs/tencent-im --format json\n\n"
+            "Without --tariff the tariffs are found from the current directory upward (a [tool.tariff] root in\n"
+            "pyproject.toml, or a tariffs/ folder), else the shipped ones are used; stderr says which. The usage's\n"
+            "'tariff:' id picks the tariff, and the version in force on the period's first day prices it."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -6,7 +6,6 @@ import argparse
 import datetime as dt
 import os
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from engine.commands.exits import EXIT_FAILED, EXIT_OK
@@ -23,14 +22,20 @@ def register(sub: Any) -> None:
         epilog=(
             "Examples:\n"
             "  tariff serve\n"
-            "  tariff serve --tariffs /srv/tariffs --host 0.0.0.0 --port 8080 --workers 2\n"
-            "  tariff serve --open  open the pricing playground (the page at /) in a browser\n"
+            "  tariff serve --tariff /srv/tariffs --host 0.0.0.0 --port 8080 --workers 2\n"
+            "  tariff serve --open   # opens the pricing playground (the page at /) in a browser\n"
             "  kill -HUP <pid>     reload the tariffs now\n\n"
             "Needs the server extra: pip install 'tariff-engine[server]'. Logs are JSON lines on stderr."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--tariffs", metavar="DIR", help="tariff root: one directory per tariff (default: the shipped tariffs)")
+    parser.add_argument(
+        "--tariff",
+        "--tariffs",
+        dest="tariff",
+        metavar="DIR",
+        help="a tariff root (one directory per tariff) or a tariff directory (default: the tariffs found from here)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8080, help="port to listen on (default: 8080)")
     parser.add_argument("--workers", type=_positive, default=1, metavar="N", help="worker processes (default: 1)")
@@ -53,14 +58,18 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     uvicorn = _server_extra()
-    from engine.core.resources import tariffs_dir
-    from engine.language.catalog import load_catalog
+    from engine.commands.common import found_root
     from engine.server.config import ENVIRONMENT_KEY, ServerConfig
     from engine.server.logs import logging_config
+    from engine.server.reload import load_served
 
-    root = Path(args.tariffs) if args.tariffs else tariffs_dir()
-    load_catalog(root)  # refuse to start on a broken set, with the usual diagnostics
-    config = ServerConfig(tariffs=root.resolve(), poll_ms=args.poll, max_batch=args.max_batch, today=args.today)
+    root = found_root(args)
+    if root.kind == "file":
+        raise Error([_not_a_directory(root.shown)])
+    load_served(root.path)  # refuse to start on a broken set, with the usual diagnostics
+    config = ServerConfig(
+        tariffs=root.path.resolve(), found_by=root.found_by, poll_ms=args.poll, max_batch=args.max_batch, today=args.today
+    )
     os.environ[ENVIRONMENT_KEY] = config.to_environment()
     if args.open:
         from engine.server.opener import open_when_listening
@@ -79,6 +88,11 @@ def run(args: argparse.Namespace) -> int:
     except SystemExit as stopped:  # uvicorn exits on a port in use or a failed startup, having logged why
         return EXIT_FAILED if stopped.code else EXIT_OK
     return EXIT_OK
+
+
+def _not_a_directory(shown: str) -> Diagnostic:
+    hint = "serve a tariff root or a tariff directory; a version file cannot be watched for new versions"
+    return Diagnostic(message="the service serves a directory of tariff versions", rule="io", file=shown, hint=hint)
 
 
 def _server_extra() -> Any:

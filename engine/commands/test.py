@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.commands.common import add_tariff_argument, found_root
 from engine.commands.exits import EXIT_FOUND, EXIT_OK
 
 
@@ -21,7 +22,7 @@ def register(sub: Any) -> None:
         ),
         epilog=(
             "Examples:\n"
-            "  tariff test                                   # the shipped tariffs\n"
+            "  tariff test                                   # the tariffs found from here (stderr says which)\n"
             "  tariff test tariffs/tencent-im\n"
             "  tariff test tariffs/tencent-im/scenarios.yaml\n\n"
             "Exit codes: 0 all passed, 1 a scenario failed, 2 a scenario file or tariff could not be read.\n"
@@ -33,16 +34,21 @@ def register(sub: Any) -> None:
         "path",
         metavar="PATH",
         nargs="?",
-        help="a tariff root, a tariff directory, a scenarios/ directory or a scenario file (default: the shipped tariffs)",
+        help="a tariff root, a tariff directory, a scenarios/ directory or a scenario file (default: --tariff, or the tariffs found)",
     )
+    add_tariff_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from engine.authoring.scenarios import collect, render, run
-    from engine.core.resources import tariffs_dir
 
-    cases = collect(Path(args.path) if args.path else tariffs_dir())
+    cases = collect(Path(args.path) if args.path else _scenarios_home(found_root(args).path))
     outcomes = [run(tariff, scenario) for tariff, scenario in cases]
     sys.stdout.write(render(outcomes))
     return EXIT_OK if all(outcome.passed for outcome in outcomes) else EXIT_FOUND
+
+
+def _scenarios_home(path: Path) -> Path:
+    """Where the scenarios of --tariff are: a version file's are beside it."""
+    return path if path.is_dir() else path.parent

@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from engine.commands.common import add_directory_arguments, tariff_directory
 from engine.commands.exits import EXIT_OK
 
 
@@ -17,10 +18,11 @@ def register(sub: Any) -> None:
         help="list a tariff's versions and when each is in force",
         description="List the versions of a tariff directory, each from its effective_from to the day before the next one's.\n"
         "Every version is validated first, with the rules between them (file named by its date, no two on one date).",
-        epilog="Examples:\n  tariff versions tariffs/tencent-im\n  tariff versions tariffs/tencent-im --on 2026-11-01 --format json",
+        epilog="Examples:\n  tariff versions tariffs/tencent-im\n  tariff versions tariffs/tencent-im --on 2026-11-01 --format json\n"
+        "  tariff versions          # the one tariff of the tariffs found from here (stderr says which)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("directory", metavar="DIR", help="a tariff directory (tariffs/<id>/)")
+    add_directory_arguments(parser)
     parser.add_argument("--on", metavar="YYYY-MM-DD", type=iso_date, help="mark the version in force on this day")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.set_defaults(run=run)
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.language.catalog import load_tariff
     from engine.review.versions import ranges
 
-    tariff = load_tariff(args.directory)
+    tariff = load_tariff(tariff_directory(args))
     found = ranges(tariff)
     if args.format == "json":
         rows = [{**r.to_dict(), "in_force_on_day": r.covers(args.on)} if args.on else r.to_dict() for r in found]

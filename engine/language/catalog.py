@@ -18,7 +18,7 @@ from engine.language import cache
 from engine.language import model as m
 from engine.language.compiler import check_despite_schema_errors, compile_version
 from engine.language.schema import check_tariff
-from engine.language.source import Source, display_name, parse_yaml, read_bytes
+from engine.language.source import Source, as_given, display_name, parse_yaml, read_bytes
 
 _VERSION_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
 
@@ -38,9 +38,15 @@ def check_version_file(path: Path, name: str | None = None) -> tuple[m.TariffVer
 
 def _compiled_file(path: Path, name: str | None = None) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
     """Like `check_version_file`, but a version whose file name disagrees is still returned,
-    so the checks between versions see it (a copied file with a stale date is a duplicate)."""
+    so the checks between versions see it (a copied file with a stale date is a duplicate).
+    Diagnostics name the file as given (`path`); the version keeps `name` for invoices."""
     name = name or display_name(path)
-    raw = read_bytes(path, name)
+    version, problems = _compiled_file_named(path, name)
+    return version, as_given(problems, {name: str(path)})
+
+
+def _compiled_file_named(path: Path, name: str) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
+    raw = read_bytes(path, str(path))
     cached = cache.lookup(raw, name)  # the document, when it loaded without error before
     if cached is not None and (found := _from_cache(cached, path)) is not None:
         return found
@@ -88,7 +94,7 @@ def _compiled(source: Source, path: Path) -> tuple[m.TariffVersion | None, list[
 def check_directory(directory: Path) -> tuple[m.Tariff | None, list[Diagnostic]]:
     files = sorted(p for p in directory.iterdir() if p.is_file() and is_version_file(p))
     if not files:
-        return None, [Diagnostic(message="no version files (YYYY-MM-DD.yaml) in this directory", rule="io", file=directory.name + "/")]
+        return None, [Diagnostic(message="no version files (YYYY-MM-DD.yaml) in this directory", rule="io", file=f"{directory}/")]
     problems: list[Diagnostic] = []
     versions: list[m.TariffVersion] = []
     for path in files:
@@ -96,7 +102,7 @@ def check_directory(directory: Path) -> tuple[m.Tariff | None, list[Diagnostic]]
         problems += found
         if version is not None:
             versions.append(version)
-    problems += _cross_version_problems(directory, versions)
+    problems += as_given(_cross_version_problems(directory, versions), {display_name(p): str(p) for p in files})
     if any(p.severity == "error" for p in problems):
         return None, problems
     versions.sort(key=lambda v: v.effective_from)

@@ -116,6 +116,7 @@ class _Compiler:
             maximum=maximum,
             unit=spec.get("unit", ""),
             description=spec.get("description", ""),
+            partial_series=spec.get("partial_series", spec["aggregation"] != "sum"),  # a sum must not lose days
         )
 
     def edition(self, name: str, spec: Mapping[str, Any]) -> m.Edition:
@@ -348,12 +349,16 @@ class _Compiler:
                 self.money_scale(params[key], paths[key])
 
     def money_scale(self, value: Any, path: list[PathItem]) -> None:
-        if isinstance(value, Decimal) and decimals_of(value) > self.scale:
-            self.warning(
+        """A price billed once (flat, block, option, flat fee, price after a trial) finer than the rounding is a typo.
+
+        Unit prices (`unit_price`) are rates and are not checked: 0.0079 per message is real."""
+        places = decimals_of(value.normalize()) if isinstance(value, Decimal) and value.is_finite() else 0  # 449.990 is 449.99
+        if places > self.scale:
+            self.error(
                 path,
-                f"{json_path(path)}: {value} has {decimals_of(value)} decimals, more than the rounding scale of {self.scale}",
+                f"{json_path(path)}: {value} has {places} decimals, more than the rounding scale of {self.scale}",
                 "money-scale",
-                f"amounts are rounded to {self.scale} decimals; write the price as the price list does",
+                f"this price is billed as it is and rounded to {self.scale} decimals; write it as the price list does",
             )
 
 

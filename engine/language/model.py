@@ -34,6 +34,7 @@ class Meter:
     maximum: Decimal
     unit: str = ""
     description: str = ""
+    partial_series: bool = True  # a daily series may have fewer values than the period has days
 
 
 @dataclass(frozen=True, slots=True)

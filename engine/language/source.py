@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -208,8 +208,14 @@ def locate(data: Any, path: Sequence[PathItem], *, key: bool = False) -> tuple[i
 
 
 def display_name(path: Path) -> str:
-    """A tariff file named relative to the tariff root: `<tariff-id dir>/<file>`."""
+    """A tariff file named relative to the tariff root: `<tariff-id dir>/<file>` (provenance: invoices cite it)."""
     return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
+def as_given(problems: Iterable[Diagnostic], names: Mapping[str, str]) -> list[Diagnostic]:
+    """Diagnostics naming each file as the user gave it (`names`: root-relative name → path as given),
+    so an editor or a terminal can open `file:line:col`; invoices keep the root-relative name."""
+    return [replace(d, file=names[d.file]) if d.file is not None and d.file in names else d for d in problems]
 
 
 def read_bytes(path: Path, name: str) -> bytes:

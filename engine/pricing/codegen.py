@@ -200,9 +200,12 @@ def _general_step(charge: Charge, finish: Finish) -> Callable[[PricingInput, Per
 def _series_reader(meter: m.Meter) -> Callable[[list[Any], Period], Any]:
     """A daily series of whole numbers, checked and aggregated as `usage._meter_value` does."""
     low, high, daily, aggregation = ceil(meter.minimum), floor(meter.maximum), meter.daily, meter.aggregation
+    partial = meter.partial_series
 
     def read(raw: list[Any], period: Period) -> Any:
         if not daily or not 1 <= len(raw) <= period.days or {*map(type, raw)} != _INTS:
+            return None
+        if not partial and len(raw) != period.days:
             return None
         top = max(raw)
         if min(raw) < low or top > high:

@@ -175,6 +175,9 @@ def _meter_value(meter: m.Meter, raw: Any, path: str, period: Period, problems: 
                 )
             )
             return None
+        if not meter.partial_series and len(raw) != period.days:
+            problems.append(_partial_series(meter, len(raw), path, period))
+            return None
         numbers = [_number(meter, item, f"{path}[{index}]", problems) for index, item in enumerate(raw)]
         if any(n is None for n in numbers):
             return None
@@ -185,6 +188,15 @@ def _meter_value(meter: m.Meter, raw: Any, path: str, period: Period, problems: 
             return _exact_sum(checked, path, problems)
         return checked[-1]
     return _number(meter, raw, path, problems)
+
+
+def _partial_series(meter: m.Meter, given: int, path: str, period: Period) -> Diagnostic:
+    message = (
+        f"a daily series of {given} value{'s' if given != 1 else ''}; {period.label} has {period.days} days, "
+        f"and {meter.name} adds up its days: a missing day would be billed as nothing"
+    )
+    hint = f"give all {period.days} daily values, or the period's total as one value"
+    return _problem(path, message, "meter-series", hint)
 
 
 def _exact_sum(numbers: list[Decimal], path: str, problems: list[Diagnostic]) -> Decimal | None:
@@ -203,6 +215,8 @@ def _number(meter: m.Meter, raw: Any, path: str, problems: list[Diagnostic]) -> 
     bounds = f"from {meter.minimum} to {meter.maximum}"
     if isinstance(raw, float):  # float-ok: refused, never used
         hint = "binary floats are inexact; pass decimal.Decimal (or a JSON/YAML number, which the engine reads exactly)"
+        if whole:
+            hint = f"{meter.name} counts whole {meter.unit or 'units'}: pass a whole number (an int)"
         problems.append(_problem(path, f"expected {kind} {bounds}, got the binary float {raw!r}", "meter-type", hint))  # float-ok
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | Decimal):

@@ -147,7 +147,7 @@ def _from_file(path: Path, name: str) -> Iterator[Scenario]:
         raise UsageError([Diagnostic(message=f"cannot read scenarios: {error.strerror or error}", rule="io", file=str(path))]) from None
     document = parse_usage(raw, name)
     if isinstance(document, Mapping) and "scenarios" in document:
-        yield from _golden(document["scenarios"], name)
+        yield from _golden(document["scenarios"], name, document.get("defaults") or {})
     elif _is_wrapped(document):
         yield Scenario(str(document.get("name") or document.get("description") or name), document["usage"])
     else:
@@ -160,10 +160,13 @@ def _is_wrapped(document: Any) -> bool:
     return isinstance(inner, Mapping) and "period" not in document and "period" in inner
 
 
-def _golden(items: Any, name: str) -> Iterator[Scenario]:
+def _golden(items: Any, name: str, defaults: Any) -> Iterator[Scenario]:
+    """Each scenario's usage, over the file's `defaults:` (as `tariff test` reads it)."""
+    if not isinstance(defaults, Mapping):
+        raise usage_error("defaults", f"{name}: 'defaults' must be a mapping of usage fields", "scenarios")
     if not isinstance(items, list):
         raise usage_error("scenarios", f"{name}: 'scenarios' must be a list of {{name, usage, expect}}", "scenarios")
     for index, item in enumerate(items):
         if not isinstance(item, Mapping) or not isinstance(item.get("usage"), Mapping):
             raise usage_error(f"scenarios[{index}]", f"{name}: scenario {index + 1} has no 'usage' document", "scenarios")
-        yield Scenario(str(item.get("name") or item.get("description") or f"{name} #{index + 1}"), item["usage"])
+        yield Scenario(str(item.get("name") or item.get("description") or f"{name} #{index + 1}"), {**defaults, **item["usage"]})

@@ -17,7 +17,7 @@ from engine.language import model as m
 from engine.language.catalog import is_version_file
 from engine.language.compiler import compile_version
 from engine.language.schema import check_tariff
-from engine.language.source import MAX_DOCUMENT_BYTES, Source, display_name, parse_yaml, read_bytes
+from engine.language.source import MAX_DOCUMENT_BYTES, Source, as_given, display_name, parse_yaml, read_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +35,17 @@ def read_document(spec: str) -> Document:
     if path.is_dir():
         raise TariffError([Diagnostic(message="is a directory; give one version file (YYYY-MM-DD.yaml)", rule="io", file=spec)])
     if path.exists() or ":" not in spec:
-        name = display_name(path)
-        return compile_document(read_bytes(path, name), name, path, spec)
+        return _named_as_given(read_bytes(path, spec), display_name(path), path, spec)
     inner = Path(spec.split(":", 1)[1])
-    return compile_document(git_show(spec), display_name(inner), inner, spec)
+    return _named_as_given(git_show(spec), display_name(inner), inner, spec)
+
+
+def _named_as_given(raw: bytes, name: str, path: Path, spec: str) -> Document:
+    """`compile_document`, its diagnostics naming the file as the user wrote it."""
+    try:
+        return compile_document(raw, name, path, spec)
+    except TariffError as error:
+        raise TariffError(as_given(error.diagnostics, {name: spec})) from None
 
 
 def git_show(spec: str) -> bytes:

@@ -160,6 +160,7 @@ class PricingApi:
                 "tariff_set": served.fingerprint,
                 "loaded_at": served.loaded_at,
                 "tariffs": list(served.catalog.tariffs),
+                "tariff_root": {"path": str(self.config.tariffs), "found_by": self.config.found_by},
                 "last_reload": last.to_dict() if last is not None else None,
             }
         )

@@ -20,7 +20,8 @@ ENVIRONMENT_KEY = "TARIFF_SERVER_CONFIG"
 class ServerConfig:
     """What a worker needs to serve: where the tariffs are, how often to look, the limits."""
 
-    tariffs: Path
+    tariffs: Path  # a tariff root, or one tariff directory
+    found_by: str = "--tariffs"  # how `tariff serve` found them (engine.language.roots), for /healthz
     poll_ms: int = 2000  # 0: no polling, SIGHUP only
     max_document_bytes: int = MAX_DOCUMENT_BYTES
     max_batch_bytes: int = 8 * 1024 * 1024

@@ -102,6 +102,7 @@ def _listings() -> dict[str, dict[str, Any]]:
             "tariff_set": SHA256,
             "loaded_at": {"type": "string"},
             "tariffs": {"type": "array", "items": {"type": "string"}},
+            "tariff_root": _object({"path": {"type": "string"}, "found_by": {"type": "string"}}),
             "last_reload": {"oneOf": [reload, {"type": "null"}]},
         }
     )

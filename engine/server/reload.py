@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engine.core.errors import Diagnostic, TariffError
-from engine.language.catalog import is_version_file, load_catalog
-from engine.language.model import Catalog
+from engine.language.catalog import is_version_file, load_catalog, load_tariff
+from engine.language.model import Catalog, frozen_map
 
 LogEvent = Callable[[dict[str, Any]], None]
 
@@ -50,10 +50,23 @@ def now() -> str:
 
 
 def version_files(root: Path) -> list[Path]:
-    """The files a catalog is loaded from: `root/<tariff>/YYYY-MM-DD.yaml`."""
+    """The files a catalog is loaded from: `root/<tariff>/YYYY-MM-DD.yaml` (or `root/YYYY-MM-DD.yaml`, one tariff)."""
     if not root.is_dir():
         return []
-    return sorted(f for d in root.iterdir() if d.is_dir() for f in d.iterdir() if f.is_file() and is_version_file(f))
+    directories = [root] if _one_tariff(root) else [d for d in root.iterdir() if d.is_dir()]
+    return sorted(f for d in directories for f in d.iterdir() if f.is_file() and is_version_file(f))
+
+
+def _one_tariff(root: Path) -> bool:
+    return any(f.is_file() and is_version_file(f) for f in root.iterdir())
+
+
+def load_served(root: Path) -> Catalog:
+    """The catalog served from a tariff root, or from one tariff directory."""
+    if root.is_dir() and _one_tariff(root):
+        tariff = load_tariff(root)
+        return Catalog(tariffs=frozen_map({tariff.id: tariff}))
+    return load_catalog(root)
 
 
 def fingerprint(root: Path) -> str:
@@ -67,7 +80,7 @@ def fingerprint(root: Path) -> str:
 def load_set(root: Path) -> TariffSet:
     """Load and validate every tariff under `root`; raises `TariffError` with all problems."""
     before = fingerprint(root)
-    catalog = load_catalog(root)
+    catalog = load_served(root)
     return TariffSet(catalog=catalog, fingerprint=before, loaded_at=now())
 
 
@@ -139,7 +152,7 @@ class Reloader:
 
     def _reload(self, seen: str) -> ReloadOutcome | None:
         try:
-            catalog = load_catalog(self.root)
+            catalog = load_served(self.root)
         except TariffError as error:
             if fingerprint(self.root) != seen:
                 return None  # refused a half-written change: the next look sees the whole of it

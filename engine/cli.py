@@ -55,15 +55,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_FAILED
     try:
-        return run(args)
+        code = run(args)
+        sys.stdout.flush()  # here, not at exit: a full disk or a closed pipe is reported like any error
+        return code
     except Error as error:
         print_diagnostics(error.diagnostics)
         return EXIT_FAILED
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader is gone (`| head`): nothing to tell it
+        _drop_stdout()
+        return EXIT_FAILED
+    except OSError as error:
+        if error.filename is None:  # a write to stdout (a command reports the files it names itself)
+            _drop_stdout()
+            error = OSError(error.errno, error.strerror, "<stdout>")
+        print_diagnostics([write_error(error)])
         return EXIT_FAILED
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+
+
+def write_error(error: OSError) -> Diagnostic:
+    """An output that could not be written, in the diagnostic format."""
+    reason = error.strerror or str(error)
+    return Diagnostic(message=f"cannot write the output: {reason}", rule="io", file=str(error.filename or "<stdout>"))
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's own flush at exit cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor behind stdout (captured): nothing to flush at exit
+        pass
 
 
 def entry() -> None:

@@ -72,6 +72,11 @@ def _problem(path: str, message: str, rule: str, hint: str | None = None) -> Dia
     return Diagnostic(message=message, rule=rule, path=path or "(document)", hint=hint)
 
 
+def _got(value: Any) -> str:
+    """'text 'x'', 'a number 12', 'null': the kind of a value and the value, once."""
+    return _kind(value) if value is None else f"{_kind(value)} {_show(value)}".rstrip()
+
+
 def calendar_month(label: Any, path: str = "period") -> Period | Diagnostic:
     text = label.isoformat()[:7] if isinstance(label, dt.date) else label
     match = _PERIOD.fullmatch(text) if isinstance(text, str) else None
@@ -92,8 +97,8 @@ def read_envelope(document: Any) -> Envelope:
     if not document.keys() <= _ENVELOPE_KEY_SET:
         problems += _unknown_keys(document, ENVELOPE_KEYS, "", "key", "usage-key", "allowed")
     tariff = document.get("tariff")
-    if tariff is not None and not (isinstance(tariff, str) and len(tariff) <= MAX_NAME_LENGTH):
-        problems.append(_problem("tariff", f"expected a tariff id as text, got {_kind(tariff)} {_show(tariff)}".rstrip(), "usage-type"))
+    if "tariff" in document and not (isinstance(tariff, str) and len(tariff) <= MAX_NAME_LENGTH):
+        problems.append(_problem("tariff", f"expected a tariff id as text, got {_got(tariff)}", "usage-type"))
     account = _account(document, problems)
     period: Period | None = None
     if "period" not in document:
@@ -105,7 +110,7 @@ def read_envelope(document: Any) -> Envelope:
         else:
             period = found
     for key in ("usage", "addons"):
-        if key in document and document[key] is not None and not isinstance(document[key], Mapping):
+        if key in document and not isinstance(document[key], Mapping):
             problems.append(_problem(key, f"expected a mapping, got {_kind(document[key])}", "usage-type"))
     if "edition" not in document:
         problems.append(_problem("edition", "missing: the edition (plan) of the account", "usage-missing"))
@@ -164,12 +169,12 @@ def check_usage(envelope: Envelope, version: m.TariffVersion) -> PricingInput:
         )
     values: dict[str, Any] = dict(plan.edition.attributes)
     details: dict[str, tuple[str, int]] = {}
-    usage = document.get("usage") or {}
+    usage = document.get("usage", {})
     if not usage.keys() <= version.meters.keys():
         problems += _unknown_keys(usage, version.meters, "usage.", "meter", "meter", "meters")
     for name, meter in version.meters.items():
         path = f"usage.{name}"
-        if name not in usage or usage[name] is None:
+        if name not in usage:
             if name in plan.required_meters:
                 problems.append(
                     _problem(
@@ -182,7 +187,7 @@ def check_usage(envelope: Envelope, version: m.TariffVersion) -> PricingInput:
             values[name] = aggregated
             raw = usage[name]
             details[name] = (meter.aggregation, len(raw) if isinstance(raw, list) else 1)
-    activations = _addons(version, plan, document.get("addons") or {}, envelope.period, values, problems)
+    activations = _addons(version, plan, document.get("addons", {}), envelope.period, values, problems)
     if problems:
         raise UsageError(problems)
     return PricingInput(edition=edition_name, values=values, activations=activations, meter_details=details)
@@ -264,9 +269,9 @@ def _addons(
         problems += _unknown_keys(addons, version.options, "addons.", "add-on", "option", "add-ons")
     for name, option in version.options.items():
         values[name] = False if option.type == "switch" else None
-        raw = addons.get(name)
-        if raw is None or raw is False:
+        if name not in addons or addons[name] is False:
             continue
+        raw = addons[name]
         path = f"addons.{name}"
         chosen = _chosen(option, raw, path, problems)
         if chosen is None:
@@ -308,7 +313,7 @@ def _chosen(option: m.Option, raw: Any, path: str, problems: list[Diagnostic]) -
             return raw
         if isinstance(raw, Decimal) and raw.is_finite() and raw == raw.to_integral_value() and raw.adjusted() < 30:
             return int(raw)
-        problems.append(_problem(path, f"expected one offered value of {option.name}, got {_kind(raw)} {_show(raw)}".rstrip(), "option"))
+        problems.append(_problem(path, f"expected one offered value of {option.name}, got {_got(raw)}", "option"))
         return None
     if isinstance(raw, Mapping) and set(raw) == {"activated_on"}:
         day = raw["activated_on"]

@@ -154,3 +154,33 @@ def test_a_write_error_is_a_diagnostic_and_exit_2_in_every_command(tmp_path: Pat
             [sys.executable, "-m", "engine", *command], stdout=full, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=environment, timeout=60
         )
     assert (done.returncode, done.stderr) == (2, "<stdout>: error: cannot write the output: No space left on device [io]\n")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    pytest.importorskip("uvicorn", reason="needs the server extra: pip install '.[server]'")
+    from http_server import Server
+
+    base = tmp_path_factory.mktemp("served")
+    running = Server(ROOT / "tariffs", base / "server.log").start()
+    yield running
+    running.stop()
+
+
+@pytest.mark.parametrize("endpoint", ["/v1/quote", "/v1/explain", "/v1/quote:batch"])
+@pytest.mark.parametrize(
+    ("body", "status", "rule"),
+    [
+        (b'"usage": {"dau": 1e9999999999999999999, "groups": 1}', 422, "usage-number"),
+        (b'"usage": {"dau": 1, "groups": 1}, "account": "\\udfff"', 400, "encoding"),
+        (b'"usage": {"dau": 1, "groups": 1}, "usage": {"dau": 2, "groups": 1}', 400, "duplicate-key"),
+    ],
+    ids=["exponent", "surrogate", "duplicate"],
+)
+def test_http_refuses_them_as_problems_never_500(server: Any, endpoint: str, body: bytes, status: int, rule: str) -> None:
+    document = b'{"tariff": "tencent-im", "period": "2026-11", "edition": "pro", ' + body + b"}"
+    if endpoint.endswith("batch"):
+        document = b'{"documents": [' + document + b"]}"
+    reply = server.request("POST", endpoint, document, {"Content-Type": "application/json"})
+    assert (reply.status, reply.headers["content-type"]) == (status, "application/problem+json")
+    assert [error["rule"] for error in reply.json()["errors"]] == [rule]

@@ -32,9 +32,10 @@ def register(sub: Any) -> None:
             "CSV columns are named by their dotted path in a usage document: account, period, edition, tariff,\n"
             "usage.dau, addons.message_retention_days, addons.audio_video_call.activated_on. An empty cell is\n"
             "an absent field; see docs/bill-runs.md.\n\n"
-            "Exit codes: 0 done; 1 with --strict, when a record was rejected; 2 when the tariffs or the input\n"
-            "could not be read, or an output could not be written. Outputs are written under a temporary name\n"
-            "(FILE.partial-PID) and renamed when the run is done; the next run removes those a killed run left."
+            "Exit codes: 0 done; 1 when no record could be priced, or with --strict when a record was rejected;\n"
+            "2 when the tariffs or the input could not be read, or an output could not be written. Outputs are\n"
+            "written under a temporary name (FILE.partial-PID) and renamed when the run is done; the next run\n"
+            "removes those a killed run left. A device or a FIFO is written through; a symbolic link is followed."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from engine.core.errors import Diagnostic, TariffError
@@ -20,6 +20,7 @@ from engine.language.compiler import check_despite_schema_errors, compile_versio
 from engine.language.schema import check_tariff
 from engine.language.source import Source, display_name, parse_yaml, read_bytes
 
+Reader = Callable[[Path, str], bytes]  # (path, display name) → the file's bytes, or TariffError
 _VERSION_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
 
 
@@ -36,11 +37,11 @@ def check_version_file(path: Path, name: str | None = None) -> tuple[m.TariffVer
     return version, problems
 
 
-def _compiled_file(path: Path, name: str | None = None) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
+def _compiled_file(path: Path, name: str | None = None, read: Reader = read_bytes) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
     """Like `check_version_file`, but a version whose file name disagrees is still returned,
     so the checks between versions see it (a copied file with a stale date is a duplicate)."""
     name = name or display_name(path)
-    raw = read_bytes(path, name)
+    raw = read(path, name)
     cached = cache.lookup(raw, name)  # the document, when it loaded without error before
     if cached is not None and (found := _from_cache(cached, path)) is not None:
         return found
@@ -85,25 +86,26 @@ def _compiled(source: Source, path: Path) -> tuple[m.TariffVersion | None, list[
     return version, problems
 
 
-def check_directory(directory: Path) -> tuple[m.Tariff | None, list[Diagnostic]]:
+def check_directory(directory: Path, read: Reader = read_bytes) -> tuple[m.Tariff | None, list[Diagnostic]]:
+    """Every version file of a tariff directory, each read with `read` (the live reload reads its snapshot)."""
     files = sorted(p for p in directory.iterdir() if p.is_file() and is_version_file(p))
     if not files:
         return None, [Diagnostic(message="no version files (YYYY-MM-DD.yaml) in this directory", rule="io", file=directory.name + "/")]
     problems: list[Diagnostic] = []
     versions: list[m.TariffVersion] = []
     for path in files:
-        version, found = _compiled_file(path)
+        version, found = _compiled_file(path, read=read)
         problems += found
         if version is not None:
             versions.append(version)
-    problems += _cross_version_problems(directory, versions)
+    problems += _cross_version_problems(directory, versions, read)
     if any(p.severity == "error" for p in problems):
         return None, problems
     versions.sort(key=lambda v: v.effective_from)
     return m.Tariff(id=versions[0].id, versions=tuple(versions)), problems
 
 
-def _cross_version_problems(directory: Path, versions: list[m.TariffVersion]) -> list[Diagnostic]:
+def _cross_version_problems(directory: Path, versions: list[m.TariffVersion], read: Reader) -> list[Diagnostic]:
     problems = []
     seen: dict[dt.date, m.TariffVersion] = {}
     for version in versions:
@@ -113,12 +115,12 @@ def _cross_version_problems(directory: Path, versions: list[m.TariffVersion]) ->
                     message=f"id '{version.id}' differs from its directory '{directory.name}'; a tariff's versions live in tariffs/<id>/",
                     rule="tariff-id",
                     file=version.file,
-                    line=_line_of(directory / Path(version.file).name, "id"),
+                    line=_position_of(directory / Path(version.file).name, "id", read, version.file)[0],
                     column=1,
                 )
             )
         if version.effective_from in seen:
-            line, column = _position_of(directory / Path(version.file).name, "effective_from")
+            line, column = _position_of(directory / Path(version.file).name, "effective_from", read, version.file)
             problems.append(
                 Diagnostic(
                     message=f"two versions take effect on {version.effective_from}: {seen[version.effective_from].file} and {version.file}",
@@ -133,13 +135,13 @@ def _cross_version_problems(directory: Path, versions: list[m.TariffVersion]) ->
     return problems
 
 
-def _line_of(path: Path, key: str) -> int | None:
-    return _position_of(path, key)[0]
-
-
-def _position_of(path: Path, key: str) -> tuple[int | None, int | None]:
+def _position_of(path: Path, key: str, read: Reader, name: str) -> tuple[int | None, int | None]:
     """Line and value column of a top-level `key:` (the file has loaded, so it is plain text)."""
-    for number, text in enumerate(path.read_text("utf-8").splitlines(), start=1):
+    try:
+        lines = read(path, name).decode("utf-8").splitlines()
+    except (TariffError, UnicodeDecodeError):  # changed since it loaded: the message stands without a place
+        return None, None
+    for number, text in enumerate(lines, start=1):
         if text.startswith(f"{key}:"):
             rest = text[len(key) + 1 :]
             return number, len(key) + 2 + len(rest) - len(rest.lstrip())
@@ -166,21 +168,37 @@ def load_tariff(path: str | Path) -> m.Tariff:
     return tariff
 
 
-def load_catalog(root: str | Path | None = None) -> m.Catalog:
-    """Every tariff under a tariff root (default: the shipped tariffs)."""
+def load_catalog(root: str | Path | None = None, read: Reader = read_bytes) -> m.Catalog:
+    """Every tariff under a tariff root (default: the shipped tariffs); a root without one is refused."""
     base = Path(root) if root is not None else tariffs_dir()
     if not base.is_dir():
         raise TariffError([Diagnostic(message="tariff root is not a directory", rule="io", file=str(base))])
     tariffs: dict[str, m.Tariff] = {}
     problems: list[Diagnostic] = []
-    for directory in sorted(p for p in base.iterdir() if p.is_dir() and any(is_version_file(f) for f in p.iterdir())):
-        tariff, found = check_directory(directory)
+    for directory in tariff_directories(base):
+        tariff, found = check_directory(directory, read)
         problems += found
         if tariff is not None:
             tariffs[tariff.id] = tariff
     if any(p.severity == "error" for p in problems):
         raise TariffError(problems)
+    if not tariffs:
+        raise TariffError([_empty_root(base)])
     return m.Catalog(tariffs=m.frozen_map(tariffs))
+
+
+def _empty_root(base: Path) -> Diagnostic:
+    return Diagnostic(
+        message="no tariffs under this root: nothing could be priced",
+        rule="empty-root",
+        file=str(base),
+        hint="a tariff root holds one directory per tariff, each with its version files (YYYY-MM-DD.yaml)",
+    )
+
+
+def tariff_directories(base: Path) -> list[Path]:
+    """The directories of a tariff root that hold a version file."""
+    return sorted(p for p in base.iterdir() if p.is_dir() and any(is_version_file(f) for f in p.iterdir()))
 
 
 def version_files(paths: Iterable[Path]) -> list[Path]:

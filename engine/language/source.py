@@ -212,25 +212,38 @@ def display_name(path: Path) -> str:
     return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
+def read_bounded(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+    """At most `limit` + 1 bytes of a regular file, never waiting: a FIFO, a device or a directory
+    raises `OSError` (EINVAL) at once, and an endless or sparse file costs `limit` bytes at most."""
+    import errno
+    import os
+    import stat
+
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(descriptor, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return stream.read(limit + 1)
+
+
+def checked_size(raw: bytes, name: str) -> bytes:
+    """The bytes of a tariff file, or `TariffError` when they are over MAX_DOCUMENT_BYTES."""
+    from engine.core.errors import TariffError
+
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise TariffError([Diagnostic(message=f"file is over the limit of {MAX_DOCUMENT_BYTES} bytes", rule="size", file=name)])
+    return raw
+
+
 def read_bytes(path: Path, name: str) -> bytes:
+    """A tariff file's bytes, bounded; `TariffError` when it cannot be read or is too large."""
     from engine.core.errors import TariffError
 
     try:
-        with path.open("rb") as stream:  # never more than the limit in memory, whatever the file is
-            raw = stream.read(MAX_DOCUMENT_BYTES + 1)
+        raw = read_bounded(path)
     except OSError as error:
         raise TariffError([Diagnostic(message=f"cannot read file: {error.strerror or error}", rule="io", file=name)]) from None
-    if len(raw) > MAX_DOCUMENT_BYTES:
-        raise TariffError(
-            [
-                Diagnostic(
-                    message=f"file is over the limit of {MAX_DOCUMENT_BYTES} bytes",
-                    rule="size",
-                    file=name,
-                )
-            ]
-        )
-    return raw
+    return checked_size(raw, name)
 
 
 def parse_yaml(raw: bytes, name: str) -> tuple[Any, list[Diagnostic]]:

@@ -3,9 +3,22 @@
 A `TariffSet` is an immutable compiled catalog plus the fingerprint of the files it
 came from. The `Reloader` keeps the current one in a single attribute: a request
 reads it once and prices with that snapshot to the end, so a swap never mixes two
-sets. Reloading (load → validate → compile, ~0.1 s) runs on the reloader's own
-thread, woken by the poll interval or by `request()` (SIGHUP); a set with any error
-is refused and logged, and the last good set keeps serving.
+sets. Reloading runs on the reloader's own thread, woken by the poll interval or by
+`request()` (SIGHUP):
+
+- Each look reads every version file once, bounded (`source.read_bounded`), into a
+  `Snapshot`; the fingerprint is of those bytes, and a load compiles those very bytes,
+  so what is loaded or refused is always exactly what was fingerprinted (a file
+  rewritten during a load can no longer be refused under the fingerprint of its
+  finished content, and then never looked at again).
+- A tree still changing is not loaded: a poll loads only files that were the same at
+  the look before (quiet for one poll interval). SIGHUP loads at once.
+- A set with any error, with no tariff at all, or without a version that is already in
+  force in the served set (deleted, or not yet written back by `git checkout`) is
+  refused and logged, and the last good set keeps serving. Withdrawing a version in
+  force on purpose takes a restart; a version not yet in force may be withdrawn.
+- When the files come back to the served set, a refusal shown in /healthz is withdrawn:
+  /healthz never reports a refusal of the files on disk when they are valid.
 """
 
 from __future__ import annotations
@@ -21,6 +34,7 @@ from typing import Any, Literal
 from engine.core.errors import Diagnostic, TariffError
 from engine.language.catalog import is_version_file, load_catalog
 from engine.language.model import Catalog
+from engine.language.source import checked_size, read_bounded
 
 LogEvent = Callable[[dict[str, Any]], None]
 
@@ -56,30 +70,95 @@ def version_files(root: Path) -> list[Path]:
     return sorted(f for d in root.iterdir() if d.is_dir() for f in d.iterdir() if f.is_file() and is_version_file(f))
 
 
-def fingerprint(root: Path) -> str:
-    """SHA-256 over the relative names and content hashes of the version files."""
+FileReader = Callable[[Path], bytes]  # at most the size limit + 1 bytes of a file; OSError when it cannot be read
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The version files under a root as read at one look: bytes by path, and their fingerprint."""
+
+    files: dict[Path, bytes]
+    fingerprint: str
+
+    def reader(self, used: set[Path]) -> Callable[[Path, str], bytes]:
+        """The catalog's reader over these bytes; notes each file read in `used`."""
+
+        def read(path: Path, name: str) -> bytes:
+            if path not in self.files:
+                raise _TreeChanged(path)
+            used.add(path)
+            return checked_size(self.files[path], name)
+
+        return read
+
+
+class _TreeChanged(Exception):
+    """A file appeared or went between the look and the load: the next look sees the tree whole."""
+
+
+def snapshot(root: Path, read: FileReader = read_bounded) -> Snapshot:
+    """Read every version file once (bounded); raises `OSError` when one vanishes while being read."""
+    files = {path: read(path) for path in version_files(root)}
     digest = hashlib.sha256()
-    for path in version_files(root):
-        digest.update(f"{path.relative_to(root).as_posix()}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
-    return digest.hexdigest()
+    for path, raw in files.items():
+        digest.update(f"{path.relative_to(root).as_posix()}\0{hashlib.sha256(raw).hexdigest()}\n".encode())
+    return Snapshot(files, digest.hexdigest())
 
 
-def load_set(root: Path) -> TariffSet:
+def fingerprint(root: Path) -> str:
+    """SHA-256 over the relative names and content hashes of the version files (each read bounded)."""
+    return snapshot(root).fingerprint
+
+
+def load_snapshot(root: Path, seen: Snapshot) -> Catalog | None:
+    """The catalog compiled from exactly the snapshot's bytes (`TariffError` when they are refused);
+    None when the tree changed under the load, so that what it read is not what was fingerprinted."""
+    used: set[Path] = set()
+    try:
+        catalog = load_catalog(root, seen.reader(used))
+    except _TreeChanged:
+        return None
+    except TariffError:
+        if used != set(seen.files):
+            return None
+        raise
+    return catalog if used == set(seen.files) else None
+
+
+def load_set(root: Path, read: FileReader = read_bounded, attempts: int = 10) -> TariffSet:
     """Load and validate every tariff under `root`; raises `TariffError` with all problems."""
-    before = fingerprint(root)
-    catalog = load_catalog(root)
-    return TariffSet(catalog=catalog, fingerprint=before, loaded_at=now())
+    for _ in range(attempts):  # a tree that changes while it is read is read again
+        try:
+            seen = snapshot(root, read)
+        except OSError:
+            continue
+        catalog = load_snapshot(root, seen)
+        if catalog is not None:
+            return TariffSet(catalog=catalog, fingerprint=seen.fingerprint, loaded_at=now())
+    message = f"the tariff files kept changing while they were read ({attempts} times); start again once they are written"
+    raise TariffError([Diagnostic(message=message, rule="io", file=str(root))])
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
 
 
 class Reloader:
-    """Holds the serving `TariffSet` and replaces it when the files change."""
+    """Holds the serving `TariffSet` and replaces it when the files change (see the module docstring).
 
-    def __init__(self, root: Path, poll_ms: int, log: LogEvent) -> None:
+    `read` and `clock` are what a test replaces to make a race or a date happen when it wants."""
+
+    def __init__(
+        self, root: Path, poll_ms: int, log: LogEvent, *, read: FileReader = read_bounded, clock: Callable[[], dt.date] = today
+    ) -> None:
         self.root = root
         self.poll_ms = poll_ms
         self.last: ReloadOutcome | None = None
         self._log = log
+        self._read = read
+        self._clock = clock
         self._current: TariffSet | None = None
+        self._previous_look: str | None = None  # the fingerprint the poll before saw
         self._wake = threading.Event()
         self._stopping = False
         self._forced = False
@@ -92,12 +171,14 @@ class Reloader:
             raise RuntimeError("the reloader has not been started")
         return current
 
-    def start(self) -> None:
+    def start(self, *, watch: bool = True) -> None:
         """Load the first set (raises `TariffError`), then watch on a daemon thread."""
-        self._current = load_set(self.root)
+        self._current = load_set(self.root, self._read)
+        self._previous_look = self._current.fingerprint
         self._log({"event": "tariffs-loaded", "tariff_set": self._current.fingerprint, "tariffs": sorted(self._current.catalog.tariffs)})
-        self._thread = threading.Thread(target=self._watch, name="tariff-reload", daemon=True)
-        self._thread.start()
+        if watch:
+            self._thread = threading.Thread(target=self._watch, name="tariff-reload", daemon=True)
+            self._thread.start()
 
     def request(self) -> None:
         """Reload now (SIGHUP); safe to call from a signal handler."""
@@ -124,33 +205,61 @@ class Reloader:
                 self._log({"event": "reload-crashed", "level": "error", "error": repr(error)})
 
     def check(self, *, forced: bool = False) -> ReloadOutcome | None:
-        """One look at the files: None when nothing changed (or they are mid-change)."""
+        """One look at the files: None when nothing changed, or they are still changing."""
         try:
-            seen = fingerprint(self.root)
+            seen = snapshot(self.root, self._read)
         except OSError:
+            self._previous_look = None
             return None  # a file vanished while being read: look again next time
-        unchanged = seen == self.current.fingerprint or (self.last is not None and seen == self.last.fingerprint)
-        if unchanged and not forced:
+        stable, self._previous_look = seen.fingerprint == self._previous_look, seen.fingerprint
+        if seen.fingerprint == self.current.fingerprint:
+            if forced:
+                self._log({"event": "reload-unchanged", "tariff_set": seen.fingerprint})
+            if self.last is not None and self.last.status == "refused":
+                return self._record(ReloadOutcome("loaded", seen.fingerprint, now()), event="reload-restored")
             return None
-        if seen == self.current.fingerprint:
-            self._log({"event": "reload-unchanged", "tariff_set": seen})
-            return None
+        if not (stable or forced):
+            return None  # still changing, or changed since the last look: wait for it to be quiet
+        if not forced and self.last is not None and self.last.status == "refused" and seen.fingerprint == self.last.fingerprint:
+            return None  # refused already, and not changed since
         return self._reload(seen)
 
-    def _reload(self, seen: str) -> ReloadOutcome | None:
+    def _reload(self, seen: Snapshot) -> ReloadOutcome | None:
         try:
-            catalog = load_catalog(self.root)
+            catalog = load_snapshot(self.root, seen)
         except TariffError as error:
-            if fingerprint(self.root) != seen:
-                return None  # refused a half-written change: the next look sees the whole of it
-            return self._record(ReloadOutcome("refused", seen, now(), error.diagnostics))
-        if fingerprint(self.root) != seen:
+            return self._record(ReloadOutcome("refused", seen.fingerprint, now(), error.diagnostics))
+        if catalog is None:
+            self._previous_look = None
             return None
-        self._current = TariffSet(catalog=catalog, fingerprint=seen, loaded_at=now())
-        return self._record(ReloadOutcome("loaded", seen, self._current.loaded_at))
+        withdrawn = self._withdrawn(catalog)
+        if withdrawn:
+            return self._record(ReloadOutcome("refused", seen.fingerprint, now(), tuple(withdrawn)))
+        self._current = TariffSet(catalog=catalog, fingerprint=seen.fingerprint, loaded_at=now())
+        return self._record(ReloadOutcome("loaded", seen.fingerprint, self._current.loaded_at))
 
-    def _record(self, outcome: ReloadOutcome) -> ReloadOutcome:
-        fields: dict[str, Any] = {"event": f"reload-{outcome.status}", "tariff_set": outcome.fingerprint}
+    def _withdrawn(self, catalog: Catalog) -> list[Diagnostic]:
+        """A diagnostic for each version in force in the served set that `catalog` no longer has."""
+        day = self._clock()
+        problems = []
+        for tariff in self.current.catalog.tariffs.values():
+            kept = catalog.tariffs.get(tariff.id)
+            dates = {version.effective_from for version in kept.versions} if kept is not None else set()
+            for version in tariff.versions:
+                if version.effective_from <= day and version.effective_from not in dates:
+                    problems.append(
+                        Diagnostic(
+                            message=f"the version of {tariff.id} in force since {version.effective_from} is gone; "
+                            "a reload never withdraws a version in force",
+                            rule="version-withdrawn",
+                            file=version.file,
+                            hint="put the file back; to withdraw a version in force on purpose, restart the service",
+                        )
+                    )
+        return problems
+
+    def _record(self, outcome: ReloadOutcome, event: str | None = None) -> ReloadOutcome:
+        fields: dict[str, Any] = {"event": event or f"reload-{outcome.status}", "tariff_set": outcome.fingerprint}
         if outcome.status == "refused":
             fields |= {
                 "level": "error",

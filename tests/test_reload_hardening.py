@@ -81,7 +81,7 @@ class TruncatedWhileRead:
 
 @pytest.mark.parametrize("times", [1, 2, 3])
 def test_a_file_read_while_rewritten_is_served_as_it_ends_up(root: Path, times: int) -> None:
-    found, log = reloader(root, TruncatedWhileRead("2026-06-01.yaml", times))
+    found, _ = reloader(root, TruncatedWhileRead("2026-06-01.yaml", times))
     assert served_total(found) == OLD_TOTAL
     (root / "tencent-im" / "2026-06-01.yaml").write_text(price_change("2026-06-01", "2", "499.99"), "utf-8")
     quiet(found, looks=times + 3)

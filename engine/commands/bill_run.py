@@ -158,7 +158,7 @@ class _Outputs:
                 self.finals[key] = final
                 if not regular:
                     self.through.add(key)
-                    self.files[key] = open(final, "wb")  # noqa: SIM115 - closed by finish or _discard
+                    self.files[key] = open(final, "wb")  # closed by finish or _discard
                     continue
                 _remove_abandoned(final)
                 self.files[key] = open(self._temporary(final), "wb")  # closed by finish or _discard

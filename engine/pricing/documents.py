@@ -16,7 +16,7 @@ from __future__ import annotations
 import decimal
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -160,49 +160,49 @@ def _shown_key(key: str) -> str:
 
 def _refuse_surrogates(document: Any, text: str, name: str) -> None:
     """A lone surrogate in any key or text: it is half of a UTF-16 pair, and no UTF-8 output can hold it."""
-    found = next(_paths_to(document, _has_surrogate, keys=True), None)
+    found = next(_texts_with_surrogates(document, []), None)
     if found is None:
         return
+    path, value, what = found
+    bad = next(c for c in value if "\ud800" <= c <= "\udfff")
     match = _LONE_SURROGATE.search(text)
-    line, column = (text.count("\n", 0, match.start()) + 1, match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1) if match else (None, None)
-    *holder, last = found
-    node = document
-    for item in holder:
-        node = node[item]
-    is_key = isinstance(node, dict) and isinstance(last, str) and _has_surrogate(last) and last in node
-    path = holder if is_key else found
-    bad = next(c for c in (last if is_key else _node_at(document, found)) if "\ud800" <= c <= "\udfff")
-    what = "key" if is_key else "text"
+    line, column = _line_and_column(text, match.start()) if match else (None, None)
     message = f"the {what} at {json_path(path) or 'the document'} holds \\u{ord(bad):04x}, half of a surrogate pair and not a character"
-    raise UsageError([Diagnostic(message=message, rule="encoding", file=name, line=line, column=column, path=json_path(found))])
+    raise UsageError([Diagnostic(message=message, rule="encoding", file=name, line=line, column=column, path=json_path(path))])
 
 
-def _node_at(document: Any, path: list[PathItem]) -> Any:
-    for item in path:
-        document = document[item]
-    return document
+def _line_and_column(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _texts_with_surrogates(node: Any, path: list[PathItem]) -> Iterator[tuple[list[PathItem], str, str]]:
+    """(path, text, 'key' or 'text') of each key or text holding a surrogate; a key's path is its mapping's."""
+    if _has_surrogate(node):
+        yield path, node, "text"
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            if _has_surrogate(key):
+                yield path, key, "key"
+            yield from _texts_with_surrogates(item, [*path, key])
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _texts_with_surrogates(item, [*path, index])
 
 
 def _has_surrogate(node: Any) -> bool:
     return isinstance(node, str) and not node.isascii() and any("\ud800" <= c <= "\udfff" for c in node)
 
 
-def _paths_to(node: Any, wanted: Any, *, keys: bool = False) -> Iterator[list[PathItem]]:
-    """The path of each node (and, with `keys`, each key) that `wanted` picks, depth first."""
+def _paths_to(node: Any, wanted: Callable[[Any], bool]) -> Iterator[list[PathItem]]:
+    """The path of each node that `wanted` picks, depth first."""
     if wanted(node):
         yield []
-        return
-    if isinstance(node, dict):
+    elif isinstance(node, dict):
         for key, item in node.items():
-            if keys and wanted(key):
-                yield [key]
-                return
-            for path in _paths_to(item, wanted, keys=keys):
-                yield [key, *path]
+            yield from ([key, *path] for path in _paths_to(item, wanted))
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            for path in _paths_to(item, wanted, keys=keys):
-                yield [index, *path]
+            yield from ([index, *path] for path in _paths_to(item, wanted))
 
 
 def _token_at(text: str, token: str) -> tuple[int | None, int | None]:

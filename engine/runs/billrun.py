@@ -152,7 +152,8 @@ def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter |
         except UsageError as error:
             problems = error.diagnostics
         except Exception as error:  # an engine fault on one record must not lose the others
-            problems = (Diagnostic(message=f"the engine failed on this record: {type(error).__name__}: {str(error)[:200]}", rule="internal"),)
+            message = f"the engine failed on this record: {type(error).__name__}: {str(error)[:200]}"
+            problems = (Diagnostic(message=message, rule="internal"),)
         else:
             invoices.append(written)
             key = (invoice.currency, invoice.edition)
@@ -183,7 +184,8 @@ def _reject_line(line: int, raw: bytes, paths: Any, problems: Sequence[Diagnosti
     try:
         return f'{{"line":{line},"record":{record},"errors":{json.dumps(errors, ensure_ascii=False)}}}'.encode()
     except UnicodeEncodeError:
-        return f'{{"line":{line},"record":{record.encode("utf-8", "backslashreplace").decode()},"errors":{json.dumps(errors)}}}'.encode()
+        ascii_record = record.encode("utf-8", "backslashreplace").decode()
+        return f'{{"line":{line},"record":{ascii_record},"errors":{json.dumps(errors)}}}'.encode()
 
 
 # -- running batches, here or in worker processes ---------------------------------------------------

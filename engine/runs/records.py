@@ -202,7 +202,8 @@ def read_record(raw: bytes, paths: Paths | None, name: str, line: int) -> Any:
         try:
             cells = csv_cells(text)
         except csv.Error as error:
-            raise UsageError([Diagnostic(message=f"the row is not CSV: {_csv_problem(error)}", rule="csv-row", file=name, line=line)]) from None
+            message = f"the row is not CSV: {_csv_problem(error)}"
+            raise UsageError([Diagnostic(message=message, rule="csv-row", file=name, line=line)]) from None
         return csv_record(paths, cells)
     try:
         return parse_json(text, name)

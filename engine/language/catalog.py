@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from engine.core.errors import Diagnostic, TariffError
 from engine.core.resources import tariffs_dir
@@ -53,10 +54,55 @@ def _compiled_file(path: Path, name: str | None = None, read: Reader = read_byte
     if problems:
         problems += check_despite_schema_errors(source, problems)
         return None, sorted(problems, key=lambda d: (d.line or 0, d.column or 0))
+    problems = _expansion_problems(source)
+    if problems:
+        return None, problems
     version, problems = _compiled(source, path)
     if version is not None and not _errors(problems):
         cache.store(source)
     return version, problems
+
+
+MAX_EXPANDED_VALUES = 200_000  # values compiled, counting a charge's once per edition it prices (docs/security.md)
+
+
+def _expansion_problems(source: Source) -> list[Diagnostic]:
+    """Refuse a document whose charges, once per edition, would make more than MAX_EXPANDED_VALUES values:
+    compile work and memory then stay within a fixed multiple of the size limit, however the tiers and
+    editions of a file multiply (1,000 editions sharing 3,000 tiers is 3,000,000 tier values)."""
+    data = source.data
+    editions = data.get("editions") if isinstance(data, dict) else None
+    charges = data.get("charges") if isinstance(data, dict) else None
+    if not isinstance(charges, dict) or not isinstance(editions, dict):
+        return []
+    total = 0
+    for spec in charges.values():
+        if isinstance(spec, dict):
+            total += _expanded(spec, len(editions))
+    if total <= MAX_EXPANDED_VALUES:
+        return []
+    message = (
+        f"the charges make {total} values once priced for each edition they apply to, over the limit of {MAX_EXPANDED_VALUES}"
+    )
+    hint = "a long tier list shared by many editions multiplies: split the tariff, or give fewer editions the long list"
+    return [source.diagnostic(["charges"], message, "size", hint=hint, key=True)]
+
+
+def _expanded(spec: dict[str, Any], editions: int) -> int:
+    """The values of one charge, counted for each edition it prices (an edition's overrides replace its own)."""
+    scope = spec.get("editions")
+    base = sum(_values(item) for key, item in spec.items() if key != "editions")
+    if isinstance(scope, dict):
+        return sum(base + _values(override) for override in scope.values())
+    return base * (len(scope) if isinstance(scope, list) else editions)
+
+
+def _values(node: Any) -> int:
+    if isinstance(node, dict):
+        return 1 + sum(_values(item) for item in node.values())
+    if isinstance(node, list):
+        return 1 + sum(_values(item) for item in node)
+    return 1
 
 
 def _errors(problems: list[Diagnostic]) -> bool:

@@ -25,6 +25,7 @@ class ServerConfig:
     max_document_bytes: int = MAX_DOCUMENT_BYTES
     max_batch_bytes: int = 8 * 1024 * 1024
     max_batch: int = 1000
+    request_timeout_ms: int = 10_000  # a request must arrive whole within this time (engine/server/protocol.py)
 
     def to_environment(self) -> str:
         fields = asdict(self)

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import engine
-from engine.language.source import MAX_DOCUMENT_BYTES, read_bounded
+from engine.language.source import MAX_DOCUMENT_BYTES, read_watched
 from engine.server.reload import Reloader, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ class Log(list[dict[str, Any]]):
         return [line["event"] for line in self]
 
 
-def reloader(root: Path, read: Callable[[Path], bytes] = read_bounded, day: str = "2026-11-15") -> tuple[Reloader, Log]:
+def reloader(root: Path, read: Callable[[Path], bytes] = read_watched, day: str = "2026-11-15") -> tuple[Reloader, Log]:
     log = Log()
     found = Reloader(root, 100, log.append, read=read, clock=lambda: dt.date.fromisoformat(day))
     found.start(watch=False)
@@ -76,7 +76,7 @@ class TruncatedWhileRead:
         if path.name == self.name and self.times > 0:
             self.times -= 1
             return b""
-        return read_bounded(path)
+        return read_watched(path)
 
 
 @pytest.mark.parametrize("times", [1, 2, 3])
@@ -173,7 +173,7 @@ def test_the_reload_reads_a_huge_file_only_up_to_the_size_limit(root: Path) -> N
     read: list[int] = []
 
     def counted(path: Path) -> bytes:
-        data = read_bounded(path)
+        data = read_watched(path)
         read.append(len(data))
         return data
 

@@ -212,18 +212,26 @@ def display_name(path: Path) -> str:
     return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
-def read_bounded(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
-    """At most `limit` + 1 bytes of a regular file, never waiting: a FIFO, a device or a directory
-    raises `OSError` (EINVAL) at once, and an endless or sparse file costs `limit` bytes at most."""
+def read_bounded(path: Path, limit: int = MAX_DOCUMENT_BYTES, *, regular_only: bool = False) -> bytes:
+    """At most `limit` + 1 bytes of a file: an endless device or a sparse file costs `limit` bytes at most.
+
+    With `regular_only` (files found in a watched tree, not named by a person), anything but a regular
+    file raises `OSError` at once, never waiting on a FIFO; a file named on the command line may be a
+    pipe (`<(git show REV:path)`), read as it comes."""
     import errno
     import os
     import stat
 
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    with os.fdopen(descriptor, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | (getattr(os, "O_NONBLOCK", 0) if regular_only else 0)
+    with os.fdopen(os.open(path, flags), "rb") as stream:
+        if regular_only and not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
             raise OSError(errno.EINVAL, "not a regular file", str(path))
         return stream.read(limit + 1)
+
+
+def read_watched(path: Path) -> bytes:
+    """`read_bounded` for a file found in a watched tree: a regular file, or `OSError` at once."""
+    return read_bounded(path, regular_only=True)
 
 
 def checked_size(raw: bytes, name: str) -> bytes:

@@ -6,7 +6,7 @@ reads it once and prices with that snapshot to the end, so a swap never mixes tw
 sets. Reloading runs on the reloader's own thread, woken by the poll interval or by
 `request()` (SIGHUP):
 
-- Each look reads every version file once, bounded (`source.read_bounded`), into a
+- Each look reads every version file once, bounded (`source.read_watched`), into a
   `Snapshot`; the fingerprint is of those bytes, and a load compiles those very bytes,
   so what is loaded or refused is always exactly what was fingerprinted (a file
   rewritten during a load can no longer be refused under the fingerprint of its
@@ -34,7 +34,7 @@ from typing import Any, Literal
 from engine.core.errors import Diagnostic, TariffError
 from engine.language.catalog import is_version_file, load_catalog
 from engine.language.model import Catalog
-from engine.language.source import checked_size, read_bounded
+from engine.language.source import checked_size, read_watched
 
 LogEvent = Callable[[dict[str, Any]], None]
 
@@ -96,7 +96,7 @@ class _TreeChanged(Exception):
     """A file appeared or went between the look and the load: the next look sees the tree whole."""
 
 
-def snapshot(root: Path, read: FileReader = read_bounded) -> Snapshot:
+def snapshot(root: Path, read: FileReader = read_watched) -> Snapshot:
     """Read every version file once (bounded); raises `OSError` when one vanishes while being read."""
     files = {path: read(path) for path in version_files(root)}
     digest = hashlib.sha256()
@@ -125,7 +125,7 @@ def load_snapshot(root: Path, seen: Snapshot) -> Catalog | None:
     return catalog if used == set(seen.files) else None
 
 
-def load_set(root: Path, read: FileReader = read_bounded, attempts: int = 10) -> TariffSet:
+def load_set(root: Path, read: FileReader = read_watched, attempts: int = 10) -> TariffSet:
     """Load and validate every tariff under `root`; raises `TariffError` with all problems."""
     for _ in range(attempts):  # a tree that changes while it is read is read again
         try:
@@ -149,7 +149,7 @@ class Reloader:
     `read` and `clock` are what a test replaces to make a race or a date happen when it wants."""
 
     def __init__(
-        self, root: Path, poll_ms: int, log: LogEvent, *, read: FileReader = read_bounded, clock: Callable[[], dt.date] = today
+        self, root: Path, poll_ms: int, log: LogEvent, *, read: FileReader = read_watched, clock: Callable[[], dt.date] = today
     ) -> None:
         self.root = root
         self.poll_ms = poll_ms

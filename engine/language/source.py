@@ -271,7 +271,7 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, list[Diagnostic]]:
     try:
         return _yaml().load(text), []
     except MarkedYAMLError as error:
-        return None, [_marked_diagnostic(error, name)]
+        return None, [_unclosed_diagnostic(error, text, name) or _marked_diagnostic(error, name)]
     except ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
@@ -297,6 +297,54 @@ def _marked_diagnostic(error: MarkedYAMLError, name: str) -> Diagnostic:
     if "\t" in problem or "'\\t'" in problem or "tab" in problem:
         problem += " (YAML indentation must use spaces, not tabs)"
     return Diagnostic(message=problem or str(error), rule=rule, file=name, line=line, column=column, hint=_YAML_HINTS.get(problem))
+
+
+# A construct that opens and must close, in a pricing analyst's words: (context, opening) → words.
+_OPENED = {
+    ("while parsing a flow sequence", "["): ("list", "']'", ", or a ',' between two of its items", "a list on one line is [a, b, c]"),
+    ("while parsing a flow mapping", "{"): (
+        "mapping",
+        "'}'",
+        ", or a ',' between two of its entries",
+        "a mapping on one line is {key: value, key: value}",
+    ),
+    ("while scanning a quoted scalar", '"'): ("text", "'\"'", "", "end the text with \" on its line; inside it, write \\\" for a quote"),
+    ("while scanning a quoted scalar", "'"): ("text", '"\'"', "", "end the text with ' on its line; inside it, write '' for a quote"),
+}
+_CLOSERS = {"]": "list", "}": "mapping"}
+
+
+def _unclosed_diagnostic(error: MarkedYAMLError, text: str, name: str) -> Diagnostic | None:
+    """A bracket or quote that opens and is never closed, named where it was opened (the parser only
+    notices lines later, where it gives up); or a closing bracket that closes nothing. None otherwise."""
+    start, end = error.context_mark, error.problem_mark
+    if start is None or end is None:
+        return None
+    opening = _char_at(text, start.line, start.column)
+    words = _OPENED.get(((error.context or "").strip(), opening))
+    if words is None:
+        return _stray_closer(error, name)
+    what, closer, or_else, hint = words
+    at_end = not text[end.index :].strip()
+    stopped = "the file ends first" if at_end else f"reading stops at line {end.line + 1}, column {end.column + 1}"
+    message = f"the {what} opened with {opening!r} on line {start.line + 1} is never closed: a {closer} is missing{or_else} ({stopped})"
+    return Diagnostic(message=message, rule="yaml-syntax", file=name, line=start.line + 1, column=start.column + 1, hint=hint)
+
+
+def _stray_closer(error: MarkedYAMLError, name: str) -> Diagnostic | None:
+    problem, end = (error.problem or "").strip(), error.problem_mark
+    found = next((c for c in _CLOSERS if problem.endswith(f"but found '{c}'")), None)
+    if found is None or end is None:
+        return None
+    what = _CLOSERS[found]
+    message = f"this {found!r} closes no {what}: none is open here"
+    hint = f"remove it, or open the {what} where it begins"
+    return Diagnostic(message=message, rule="yaml-syntax", file=name, line=end.line + 1, column=end.column + 1, hint=hint)
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    return lines[line][column : column + 1] if 0 <= line < len(lines) else ""
 
 
 _YAML_HINTS = {

@@ -324,6 +324,10 @@ BROKEN_JSON = (
     (("usage", "groups"), []),
     (("addons",), "x"),
     (("extra",), 1),
+    (("usage", "dau"), None),  # null is refused wherever a value belongs
+    (("usage",), None),
+    (("addons",), None),
+    (("tariff",), None),
 )
 BROKEN_CSV = (  # values that a CSV cell gives back as they are
     (("tariff",), "nope"),
@@ -350,8 +354,14 @@ GARBAGE_JSON = (  # (the rule that refuses it, a line that is no usage document)
     ),
     ("encoding", st.sampled_from((b'{"account": "\xff"}', b"\xc3\x28", b"\xed\xa0\x80"))),
     ("usage-number", st.sampled_from((b'{"usage": {"dau": NaN}}', b"Infinity", b"1" * 101))),
+    ("usage-number", st.sampled_from((b'{"usage": {"dau": 1e9999999999999999999}}', b"-2.5E-99999999999999999999"))),
+    ("encoding", st.sampled_from((b'{"account": "\\ud800"}', b'{"usage": {"\\udfff": 1}}', b'["x\\uDBFF"]'))),  # lone surrogates
+    ("duplicate-key", st.sampled_from((b'{"edition": "trial", "edition": "pro"}', b'{"usage": {"dau": 1, "dau": 2}}'))),
 )
-GARBAGE_CSV = (("csv-row", st.sampled_from(("x", "a,b", "," * 40 + "x", "\u00a0"))),)  # a no-break space is not blank
+GARBAGE_CSV = (
+    ("csv-row", st.sampled_from(("x", "a,b", "," * 40 + "x", "\u00a0"))),  # a no-break space is not blank
+    ("csv-row", st.sampled_from(('"a quote left open,x', "x," + "9" * 140_000))),  # a stray quote; a cell over the csv limit
+)
 BLANK_JSON = (b"", b" ", b"\t \r", b"\x0c", b"\r")  # blank lines: only spaces, tabs, CR, VT, FF
 BLANK_CSV = ("", " ", ",,,", " , \t,", "\x0c,\x0b")  # blank rows: every cell empty or white space
 OVER_LONG = b'{"pad": "' + b"x" * 1_000_001 + b'"}'

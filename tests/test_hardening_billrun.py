@@ -324,9 +324,7 @@ BROKEN_JSON = (
     (("usage", "groups"), []),
     (("addons",), "x"),
     (("extra",), 1),
-    (("usage", "dau"), None),  # null is refused wherever a value belongs
-    (("usage",), None),
-    (("addons",), None),
+    (("usage", "dau"), None),  # null is refused wherever a value belongs (`usage: null` is none, as the schema says)
     (("tariff",), None),
 )
 BROKEN_CSV = (  # values that a CSV cell gives back as they are

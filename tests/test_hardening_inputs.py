@@ -88,8 +88,6 @@ NULLS: list[tuple[str, dict[str, Any], list[str]]] = [
         {**trial(usage={"dau": None, "groups": 1}), "edition": "pro"},
         ["usage.dau: error: expected a whole number from 0 to 1000000000000, got null [meter-type]"],
     ),
-    ("null for usage", trial(usage=None), ["usage: error: expected a mapping, got null [usage-type]"]),
-    ("null for addons", trial(usage={"dau": 1}, addons=None), ["addons: error: expected a mapping, got null [usage-type]"]),
     ("null for the tariff", trial(tariff=None, usage={"dau": 1}), ["tariff: error: expected a tariff id as text, got null [usage-type]"]),
     (
         "null for an add-on",
@@ -104,6 +102,14 @@ def test_null_is_refused_wherever_text_would_be(im: engine.Tariff, document: dic
     with pytest.raises(engine.UsageError) as caught:
         engine.quote(im, document)
     assert [str(d) for d in caught.value.diagnostics] == expected
+
+
+def test_null_for_the_whole_usage_or_addons_is_none_as_the_usage_schema_says(im: engine.Tariff) -> None:
+    # schemas/usage.schema.json allows `usage: null` and `addons: null` (no meter, no add-on); the values inside may not be null.
+    document = {**trial(usage=None, addons=None), "edition": "pro"}
+    with pytest.raises(engine.UsageError) as caught:
+        engine.quote(im, document)
+    assert [d.path for d in caught.value.diagnostics] == ["usage.dau", "usage.groups"]  # missing, as when absent
 
 
 def test_text_in_the_same_place_is_refused_the_same_way(im: engine.Tariff) -> None:

@@ -86,7 +86,7 @@ def test_a_key_given_twice_anywhere_is_refused_with_its_path(path: list[Any]) ->
     assert [(d.rule, d.path) for d in caught.value.diagnostics] == [("duplicate-key", json_path(path))]
 
 
-@given(path=st.sampled_from(places(VALID, [])))
+@given(path=st.sampled_from([p for p in places(VALID, []) if p not in (["usage"], ["addons"])]))  # null there is none (the schema)
 def test_null_anywhere_is_refused_at_its_place(im: engine.Tariff, path: list[Any]) -> None:
     document = parse_usage(json.dumps(with_hole(path)).replace(json.dumps(HOLE), "null").encode(), "u.json")
     with pytest.raises(engine.UsageError) as caught:

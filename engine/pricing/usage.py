@@ -110,7 +110,7 @@ def read_envelope(document: Any) -> Envelope:
         else:
             period = found
     for key in ("usage", "addons"):
-        if key in document and not isinstance(document[key], Mapping):
+        if key in document and document[key] is not None and not isinstance(document[key], Mapping):  # null: none (the schema's)
             problems.append(_problem(key, f"expected a mapping, got {_kind(document[key])}", "usage-type"))
     if "edition" not in document:
         problems.append(_problem("edition", "missing: the edition (plan) of the account", "usage-missing"))
@@ -169,7 +169,7 @@ def check_usage(envelope: Envelope, version: m.TariffVersion) -> PricingInput:
         )
     values: dict[str, Any] = dict(plan.edition.attributes)
     details: dict[str, tuple[str, int]] = {}
-    usage = document.get("usage", {})
+    usage = document.get("usage") or {}
     if not usage.keys() <= version.meters.keys():
         problems += _unknown_keys(usage, version.meters, "usage.", "meter", "meter", "meters")
     for name, meter in version.meters.items():
@@ -187,7 +187,7 @@ def check_usage(envelope: Envelope, version: m.TariffVersion) -> PricingInput:
             values[name] = aggregated
             raw = usage[name]
             details[name] = (meter.aggregation, len(raw) if isinstance(raw, list) else 1)
-    activations = _addons(version, plan, document.get("addons", {}), envelope.period, values, problems)
+    activations = _addons(version, plan, document.get("addons") or {}, envelope.period, values, problems)
     if problems:
         raise UsageError(problems)
     return PricingInput(edition=edition_name, values=values, activations=activations, meter_details=details)

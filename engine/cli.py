@@ -60,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except Error as error:
         print_diagnostics(error.diagnostics)
+        _flush_or_drop()
         return EXIT_FAILED
     except BrokenPipeError:  # the reader is gone (`| head`): nothing to tell it
         _drop_stdout()
@@ -79,6 +80,14 @@ def write_error(error: OSError) -> Diagnostic:
     """An output that could not be written, in the diagnostic format."""
     reason = error.strerror or str(error)
     return Diagnostic(message=f"cannot write the output: {reason}", rule="io", file=str(error.filename or "<stdout>"))
+
+
+def _flush_or_drop() -> None:
+    """Flush what a failed command wrote; a stdout that cannot take it is dropped (its error was reported)."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        _drop_stdout()
 
 
 def _drop_stdout() -> None:

@@ -196,3 +196,27 @@ def test_a_device_as_output_stays_the_device(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert stat.S_ISCHR(os.lstat(device).st_mode)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["null", "usage.jsonl"]
+
+
+def test_a_run_that_stops_after_writing_invoices_to_stdout_says_they_are_not_all(tmp_path: Path) -> None:
+    import resource
+    import signal
+
+    def small_files() -> None:  # the rejects file cannot grow past 64 KB: writing more fails with EFBIG
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 16, 1 << 16))
+
+    # 3,000 records, every third one refused (edition gold): the rejects outgrow 64 KB after invoices have gone out.
+    lines = [GOOD.replace('"pro"', '"gold"') % f"r{i}" if i % 3 == 0 else GOOD % f"r{i}" for i in range(3000)]
+    source = tmp_path / "usage.jsonl"
+    source.write_text("\n".join(lines) + "\n", "utf-8")
+    rejects = tmp_path / "rejects.jsonl"
+    command = [sys.executable, "-m", "engine", "bill-run", str(source), "--tariff", str(TARIFF), "--rejects", str(rejects), "--workers", "1"]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120, preexec_fn=small_files, check=False)
+    written = len(done.stdout.splitlines())
+    assert done.returncode == 2 and 0 < written < 2000
+    assert done.stderr.splitlines()[-1] == (
+        f"<stdout>: error: the run stopped: the {written} invoices on standard output are not all of them [run-unfinished]"
+    )
+    assert not rejects.exists()

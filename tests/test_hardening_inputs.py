@@ -151,7 +151,20 @@ def test_the_cli_refuses_them_with_exit_2_and_the_place(tmp_path: Path, raw: byt
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-@pytest.mark.parametrize("command", [["quote", "u.json"], ["explain", "u.json"], ["schema", "--name", "usage"], ["versions", str(TARIFF)]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["quote", "u.json"],
+        ["explain", "u.json"],
+        ["schema", "--name", "usage"],
+        ["versions", str(TARIFF)],
+        ["validate", str(TARIFF)],
+        ["render", "--canonical", str(TARIFF / "2022-01-01.yaml")],
+        ["diff", str(TARIFF / "2022-01-01.yaml"), str(ROOT / "examples" / "price-change" / "2027-01-01.yaml")],
+        ["bill-run", "u.json", "--tariff", str(TARIFF), "--workers", "1"],
+    ],
+    ids=lambda command: command[0],
+)
 def test_a_write_error_is_a_diagnostic_and_exit_2_in_every_command(tmp_path: Path, command: list[str]) -> None:
     (tmp_path / "u.json").write_bytes(b"{" + ENVELOPE + b', "usage": {"dau": 1, "groups": 1}}')
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}

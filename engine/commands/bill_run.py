@@ -76,18 +76,31 @@ def run(args: argparse.Namespace) -> int:
     tariffs = Tariffs(args.tariff)
     target = tariffs.load()
     totals = Totals()
-    with _input(args.input, args.input_format) as (name, read_as, batches, progress), _Outputs(
-        args.out, args.rejects, args.summary
-    ) as outputs:
-        for priced in run_batches(target, tariffs, batches, name, args.workers):
-            outputs.write(priced.invoices, priced.rejects)
-            totals.add(priced.totals)
-            progress.show(totals.records)
-        outputs.finish(totals)
-        progress.done()
+    outputs = _Outputs(args.out, args.rejects, args.summary)
+    try:
+        with _input(args.input, args.input_format) as (name, read_as, batches, progress), outputs:
+            for priced in run_batches(target, tariffs, batches, name, args.workers):
+                outputs.write(priced.invoices, priced.rejects)
+                totals.add(priced.totals)
+                progress.show(totals.records)
+            outputs.finish(totals)
+            progress.done()
+    except (UsageError, OSError) as error:
+        raise _unfinished(error, outputs.on_stdout) from None
     _report(totals, name, read_as, args.rejects)
     nothing_priced = totals.records > 0 and totals.invoices == 0
     return EXIT_FOUND if nothing_priced or (args.strict and totals.rejects) else EXIT_OK
+
+
+def _unfinished(error: UsageError | OSError, on_stdout: int) -> Exception:
+    """The error that stops a run; when invoices already went to standard output, a line saying they are not all."""
+    if not on_stdout:
+        return error
+    from engine.cli import write_error
+
+    problems = list(error.diagnostics) if isinstance(error, UsageError) else [write_error(error)]
+    message = f"the run stopped: the {on_stdout} invoices on standard output are not all of them"
+    return UsageError([*problems, Diagnostic(message=message, rule="run-unfinished", file="<stdout>")])
 
 
 @contextlib.contextmanager
@@ -150,6 +163,7 @@ class _Outputs:
         self.finals: dict[str, Path] = {}
         self.through: set[str] = set()  # outputs that are not regular files: written in place
         self.out = out
+        self.on_stdout = 0  # invoices written to standard output
 
     def __enter__(self) -> _Outputs:
         for key, path in self.paths.items():
@@ -175,6 +189,7 @@ class _Outputs:
     def write(self, invoices: bytes, rejects: bytes) -> None:
         if "out" not in self.files:  # standard output: a closed pipe is the CLI's to report
             sys.stdout.buffer.write(invoices)
+            self.on_stdout += invoices.count(b"\n")
         for key, data in (("out", invoices), ("rejects", rejects)):
             if key in self.files:
                 with _writing(self.paths[key]):

@@ -193,3 +193,17 @@ def test_a_fifo_among_the_tariffs_never_blocks_a_look(root: Path) -> None:
     os.mkfifo(root / "tencent-im" / "2027-01-01.yaml")  # no writer: opening it to read would wait for ever
     quiet(found)
     assert found.last is None and served_total(found) == OLD_TOTAL
+
+
+def test_a_file_that_cannot_be_read_is_refused_with_the_reason_not_ignored(root: Path) -> None:
+    def denied(path: Path) -> bytes:
+        if path.name == "2027-01-01.yaml":
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_watched(path)
+
+    found, _ = reloader(root, denied)
+    (root / "tencent-im" / "2027-01-01.yaml").write_text(price_change("2027-01-01", "2", "499.99"), "utf-8")
+    quiet(found)
+    assert found.last is not None
+    assert [str(d) for d in found.last.errors] == ["tencent-im/2027-01-01.yaml: error: cannot read file: Permission denied [io]"]
+    assert served_total(found) == OLD_TOTAL

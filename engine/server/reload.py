@@ -77,7 +77,7 @@ FileReader = Callable[[Path], bytes]  # at most the size limit + 1 bytes of a fi
 class Snapshot:
     """The version files under a root as read at one look: bytes by path, and their fingerprint."""
 
-    files: dict[Path, bytes]
+    files: dict[Path, bytes | OSError]  # an OSError: the file is there but cannot be read (no permission, say)
     fingerprint: str
 
     def reader(self, used: set[Path]) -> Callable[[Path, str], bytes]:
@@ -87,7 +87,11 @@ class Snapshot:
             if path not in self.files:
                 raise _TreeChanged(path)
             used.add(path)
-            return checked_size(self.files[path], name)
+            found = self.files[path]
+            if isinstance(found, OSError):
+                message = f"cannot read file: {found.strerror or found}"
+                raise TariffError([Diagnostic(message=message, rule="io", file=name)])
+            return checked_size(found, name)
 
         return read
 
@@ -97,12 +101,23 @@ class _TreeChanged(Exception):
 
 
 def snapshot(root: Path, read: FileReader = read_watched) -> Snapshot:
-    """Read every version file once (bounded); raises `OSError` when one vanishes while being read."""
-    files = {path: read(path) for path in version_files(root)}
+    """Read every version file once (bounded); raises `FileNotFoundError` when one vanishes while being
+    read. A file that is there but cannot be read is kept as its error: a load refuses it, with the reason."""
+    files = {path: _read_or_error(read, path) for path in version_files(root)}
     digest = hashlib.sha256()
     for path, raw in files.items():
-        digest.update(f"{path.relative_to(root).as_posix()}\0{hashlib.sha256(raw).hexdigest()}\n".encode())
+        content = hashlib.sha256(raw).hexdigest() if isinstance(raw, bytes) else f"unreadable {raw.errno}"
+        digest.update(f"{path.relative_to(root).as_posix()}\0{content}\n".encode())
     return Snapshot(files, digest.hexdigest())
+
+
+def _read_or_error(read: FileReader, path: Path) -> bytes | OSError:
+    try:
+        return read(path)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        return error
 
 
 def fingerprint(root: Path) -> str:

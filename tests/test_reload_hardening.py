@@ -207,3 +207,32 @@ def test_a_file_that_cannot_be_read_is_refused_with_the_reason_not_ignored(root:
     assert found.last is not None
     assert [str(d) for d in found.last.errors] == ["tencent-im/2027-01-01.yaml: error: cannot read file: Permission denied [io]"]
     assert served_total(found) == OLD_TOTAL
+
+
+def test_a_sighup_that_meets_a_changing_tree_is_kept_until_a_load(root: Path) -> None:
+    later = root / "tencent-im" / "2027-01-01.yaml"
+
+    class AnotherFileDuringTheLook:
+        """While the look reads the files it listed, another version file is written beside them."""
+
+        armed = False
+
+        def __call__(self, path: Path) -> bytes:
+            if self.armed and not later.exists():
+                later.write_text(price_change("2027-01-01", "3", "519.99"), "utf-8")
+            return read_watched(path)
+
+    reader = AnotherFileDuringTheLook()
+    found, _ = reloader(root, reader)
+    (root / "tencent-im" / "2026-06-01.yaml").write_text(price_change("2026-06-01", "2", "499.99"), "utf-8")
+    reader.armed = True
+    assert found.check(forced=True) is None  # the load found a file the look had not read: no verdict
+    assert found.requested  # the SIGHUP is kept: the watcher looks again RETRY_SECONDS later
+    outcome = found.check(forced=True)
+    assert outcome is not None and outcome.status == "loaded"
+    assert served_total(found) == NEW_TOTAL  # November 2026 is priced by the 2026-06-01 version
+    assert [str(v.effective_from) for v in found.current.catalog.tariffs["tencent-im"].versions] == [
+        "2022-01-01",
+        "2026-06-01",
+        "2027-01-01",
+    ]

@@ -154,6 +154,9 @@ def load_set(root: Path, read: FileReader = read_watched, attempts: int = 10) ->
     raise TariffError([Diagnostic(message=message, rule="io", file=str(root))])
 
 
+RETRY_SECONDS = 0.2  # how soon a SIGHUP that met a tree changing under its load looks again
+
+
 def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
@@ -195,6 +198,11 @@ class Reloader:
             self._thread = threading.Thread(target=self._watch, name="tariff-reload", daemon=True)
             self._thread.start()
 
+    @property
+    def requested(self) -> bool:
+        """Whether a reload asked for (SIGHUP) is still to be done."""
+        return self._forced
+
     def request(self) -> None:
         """Reload now (SIGHUP); safe to call from a signal handler."""
         self._forced = True
@@ -207,9 +215,9 @@ class Reloader:
             self._thread.join(timeout=5)
 
     def _watch(self) -> None:
-        timeout = self.poll_ms / 1000 if self.poll_ms > 0 else None
+        every = self.poll_ms / 1000 if self.poll_ms > 0 else None
         while not self._stopping:
-            self._wake.wait(timeout)
+            self._wake.wait(RETRY_SECONDS if self._forced else every)  # a SIGHUP that met a changing tree: soon again
             self._wake.clear()
             if self._stopping:
                 return
@@ -237,15 +245,16 @@ class Reloader:
             return None  # still changing, or changed since the last look: wait for it to be quiet
         if not forced and self.last is not None and self.last.status == "refused" and seen.fingerprint == self.last.fingerprint:
             return None  # refused already, and not changed since
-        return self._reload(seen)
+        return self._reload(seen, forced)
 
-    def _reload(self, seen: Snapshot) -> ReloadOutcome | None:
+    def _reload(self, seen: Snapshot, forced: bool = False) -> ReloadOutcome | None:
         try:
             catalog = load_snapshot(self.root, seen)
         except TariffError as error:
             return self._record(ReloadOutcome("refused", seen.fingerprint, now(), error.diagnostics))
-        if catalog is None:
+        if catalog is None:  # the tree changed while it was read
             self._previous_look = None
+            self._forced = self._forced or forced  # a SIGHUP is kept until the tree holds still for a load
             return None
         withdrawn = self._withdrawn(catalog)
         if withdrawn:

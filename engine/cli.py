@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine.commands import COMMANDS
-from engine.commands.exits import EXIT_FAILED, EXIT_OK, print_diagnostics
+from engine.commands.exits import EXIT_FAILED, EXIT_OK, print_diagnostics, write_error
 from engine.core.errors import Error
 
 
@@ -75,15 +75,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     if note:
         sys.stderr.write(note + "\n")
     try:
-        return run(args)
+        code = run(args)
+        sys.stdout.flush()  # here, not at exit: a full disk or a closed pipe is reported like any error
+        return code
     except Error as error:
         print_diagnostics(error.diagnostics)
+        _flush_or_drop()
         return EXIT_FAILED
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader is gone (`| head`): nothing to tell it
+        _drop_stdout()
+        return EXIT_FAILED
+    except OSError as error:
+        if error.filename is None:  # a write to stdout (a command reports the files it names itself)
+            _drop_stdout()
+            error = OSError(error.errno, error.strerror, "<stdout>")
+        print_diagnostics([write_error(error)])
         return EXIT_FAILED
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+
+
+def _flush_or_drop() -> None:
+    """Flush what a failed command wrote; a stdout that cannot take it is dropped (its error was reported)."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        _drop_stdout()
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's own flush at exit cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor behind stdout (captured): nothing to flush at exit
+        pass
 
 
 def entry() -> None:

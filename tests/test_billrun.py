@@ -217,9 +217,9 @@ def test_input_that_cannot_be_read_exits_2_and_leaves_no_output(tmp_path, capsys
     assert run(str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "invoices.jsonl")) == 2
     assert "missing.jsonl: error: cannot read input: No such file or directory [io]" in capsys.readouterr().err
     source = tmp_path / "usage.csv"
-    source.write_bytes(CSV_HEADER.encode() + b"1,2026-11,trial,,,,,\n2,2026-11,tr\xffal,,,,,\n")
+    source.write_bytes(b"acc\xffount," + CSV_HEADER.encode() + b"1,2026-11,trial,,,,,\n")  # a header not UTF-8: no column is known
     assert run(str(source), "--out", str(tmp_path / "invoices.jsonl"), "--summary", str(tmp_path / "s.csv")) == 2
-    assert "the input is not valid UTF-8 (byte 0xff) [encoding]" in capsys.readouterr().err
+    assert "usage.csv:1: error: the header is not valid UTF-8 (byte 0xff) [encoding]" in capsys.readouterr().err
     assert sorted(path.name for path in tmp_path.iterdir()) == ["usage.csv"]
 
 
@@ -244,7 +244,7 @@ def test_standard_input_and_output(im):
     done = subprocess.run(command, cwd=ROOT, input=json.dumps(record) + "\n", capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == engine.quote(im, record).to_json() + "\n"
-    assert done.stderr.startswith("<stdin>: 1 records read, 1 invoices written, 0 rejected\n")
+    assert done.stderr.startswith("<stdin>: JSON Lines (from its content): 1 record read, 1 invoice written, 0 rejected\n")
 
 
 def test_the_invoice_writer_writes_what_to_json_writes(im):

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 import engine
 from benchmarks import generate
 from engine.runs.billrun import Tariffs, Totals, run_batches
-from engine.runs.records import csv_batches, csv_header, csv_rows, json_batches
+from engine.runs.records import csv_batches, csv_header, json_batches
 
 needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds processes through /proc (Linux)")
 
@@ -325,6 +325,8 @@ BROKEN_JSON = (
     (("usage", "groups"), []),
     (("addons",), "x"),
     (("extra",), 1),
+    (("usage", "dau"), None),  # null is refused wherever a value belongs (`usage: null` is none, as the schema says)
+    (("tariff",), None),
 )
 BROKEN_CSV = (  # values that a CSV cell gives back as they are
     (("tariff",), "nope"),
@@ -351,8 +353,14 @@ GARBAGE_JSON = (  # (the rule that refuses it, a line that is no usage document)
     ),
     ("encoding", st.sampled_from((b'{"account": "\xff"}', b"\xc3\x28", b"\xed\xa0\x80"))),
     ("usage-number", st.sampled_from((b'{"usage": {"dau": NaN}}', b"Infinity", b"1" * 101))),
+    ("usage-number", st.sampled_from((b'{"usage": {"dau": 1e9999999999999999999}}', b"-2.5E-99999999999999999999"))),
+    ("encoding", st.sampled_from((b'{"account": "\\ud800"}', b'{"usage": {"\\udfff": 1}}', b'["x\\uDBFF"]'))),  # lone surrogates
+    ("duplicate-key", st.sampled_from((b'{"edition": "trial", "edition": "pro"}', b'{"usage": {"dau": 1, "dau": 2}}'))),
 )
-GARBAGE_CSV = (("csv-row", st.sampled_from(("x", "a,b", "," * 40 + "x", "\u00a0"))),)  # a no-break space is not blank
+GARBAGE_CSV = (
+    ("csv-row", st.sampled_from(("x", "a,b", "," * 40 + "x", "\u00a0"))),  # a no-break space is not blank
+    ("csv-row", st.sampled_from(('"a quote left open,x', "x," + "9" * 140_000))),  # a stray quote; a cell over the csv limit
+)
 BLANK_JSON = (b"", b" ", b"\t \r", b"\x0c", b"\r")  # blank lines: only spaces, tabs, CR, VT, FF
 BLANK_CSV = ("", " ", ",,,", " , \t,", "\x0c,\x0b")  # blank rows: every cell empty or white space
 OVER_LONG = b'{"pad": "' + b"x" * 1_000_001 + b'"}'
@@ -490,7 +498,7 @@ def _columns(record: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-@given(drawn=st.lists(lines(BROKEN_CSV, GARBAGE_CSV, BLANK_CSV), max_size=25), size=st.sampled_from((1, 3, 1000)))
+@given(drawn=st.lists(lines(BROKEN_CSV, GARBAGE_CSV, BLANK_CSV), max_size=25), size=st.sampled_from((16, 256, 1 << 16)))
 def test_every_csv_row_is_invoiced_or_rejected_in_order(tariffs, workers, drawn, size):
     rows = [_columns(line.record) if line.record is not None else None for line in drawn]
     header = sorted({"tariff", "account", "period", "edition"}.union(*(row for row in rows if row)))
@@ -506,5 +514,6 @@ def test_every_csv_row_is_invoiced_or_rejected_in_order(tariffs, workers, drawn,
             writer.writerow([row.get(column, "") for column in header])
         if row is not None or any(cell.strip(" \t\n\r\x0b\x0c") for cell in line.raw.decode().split(",")):
             expected.append((number, line, line.record))
-    reader, paths = csv_header(io.StringIO(text.getvalue(), newline=""), "usage.csv")
-    check(tariffs[1], bill(tariffs, csv_batches(csv_rows(reader), paths, size), workers), expected)
+    stream = io.BytesIO(text.getvalue().encode())
+    paths = csv_header(stream, "usage.csv")
+    check(tariffs[1], bill(tariffs, csv_batches(stream, paths, size), workers), expected)

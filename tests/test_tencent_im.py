@@ -157,10 +157,14 @@ def test_each_add_on_option_on_each_edition(im, edition, addon, value, line_id, 
 
 
 def test_false_or_absent_add_ons_are_not_bought_on_any_edition(im):
-    addons = {"unlimited_avchatroom": False, "group_member_limit": False, "message_retention_days": None}
+    addons = {"unlimited_avchatroom": False, "group_member_limit": False}  # message_retention_days absent
     for edition in ("trial", "pro", "flagship"):
         invoice = price(im, usage(edition, usage={"dau": 1, "groups": 1}, addons=addons))
         assert [line.id for line in invoice.lines if line.id not in ("plan", "dau_overage", "group_overage")] == []
+    # null is not "not bought": a value of the wrong type is refused (schemas/usage.schema.json allows none there)
+    with pytest.raises(engine.UsageError) as caught:
+        engine.quote(im, usage("pro", usage={"dau": 1, "groups": 1}, addons={"message_retention_days": None}))
+    assert [d.path for d in caught.value.diagnostics] == ["addons.message_retention_days"]
 
 
 def test_choice_description_names_the_option_chosen(im):

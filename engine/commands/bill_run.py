@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -31,9 +32,10 @@ def register(sub: Any) -> None:
             "CSV columns are named by their dotted path in a usage document: account, period, edition, tariff,\n"
             "usage.dau, addons.message_retention_days, addons.audio_video_call.activated_on. An empty cell is\n"
             "an absent field; see docs/bill-runs.md.\n\n"
-            "Exit codes: 0 done; 1 with --strict, when a record was rejected; 2 when the tariffs or the input\n"
-            "could not be read, or an output could not be written. Outputs are written under a temporary name\n"
-            "(FILE.partial-PID) and renamed when the run is done; the next run removes those a killed run left."
+            "Exit codes: 0 done; 1 when no record could be priced, or with --strict when a record was rejected;\n"
+            "2 when the tariffs or the input could not be read, or an output could not be written. Outputs are\n"
+            "written under a temporary name (FILE.partial-PID) and renamed when the run is done; the next run\n"
+            "removes those a killed run left. A device or a FIFO is written through; a symbolic link is followed."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -43,7 +45,15 @@ def register(sub: Any) -> None:
         metavar="PATH",
         help="a tariff version file, a tariff directory or a directory of tariffs (default: the tariffs found from here)",
     )
-    parser.add_argument("--format", choices=("jsonl", "csv"), help="input format (default: csv for a .csv file, else jsonl)")
+    parser.add_argument(
+        "--input-format",
+        choices=("jsonl", "csv"),
+        help="format of INPUT (default: told from its content: a line starting with { is JSON Lines, else a CSV header)",
+    )
+    parser.add_argument("--format", choices=("jsonl", "csv"), dest="input_format", help=argparse.SUPPRESS)  # the earlier name
+    parser.add_argument(
+        "--output-format", choices=("jsonl",), default="jsonl", help="format of the invoices and rejects (default: jsonl)"
+    )
     parser.add_argument("--out", metavar="FILE", default="-", help="invoices, one JSON document per line (default: stdout)")
     parser.add_argument("--rejects", metavar="FILE", help="rejected records as JSON Lines (default: the first ones on stderr)")
     parser.add_argument("--summary", metavar="FILE", help="counts and totals by currency and edition, as CSV")
@@ -67,55 +77,74 @@ def run(args: argparse.Namespace) -> int:
     tariffs = Tariffs(str(found_root(args).path))
     target = tariffs.load()
     totals = Totals()
-    with _input(args.input, args.format) as (name, batches, progress), _Outputs(args.out, args.rejects, args.summary) as outputs:
-        for priced in run_batches(target, tariffs, batches, name, args.workers):
-            outputs.write(priced.invoices, priced.rejects)
-            totals.add(priced.totals)
-            progress.show(totals.records)
-        outputs.finish(totals)
-        progress.done()
-    _report(totals, name, args.rejects)
-    return EXIT_FOUND if args.strict and totals.rejects else EXIT_OK
+    outputs = _Outputs(args.out, args.rejects, args.summary)
+    try:
+        with _input(args.input, args.input_format) as (name, read_as, batches, progress), outputs:
+            for priced in run_batches(target, tariffs, batches, name, args.workers):
+                outputs.write(priced.invoices, priced.rejects)
+                totals.add(priced.totals)
+                progress.show(totals.records)
+            outputs.finish(totals)
+            progress.done()
+    except (UsageError, OSError) as error:
+        raise _unfinished(error, outputs.on_stdout) from None
+    _report(totals, name, read_as, args.rejects)
+    nothing_priced = totals.records > 0 and totals.invoices == 0
+    return EXIT_FOUND if nothing_priced or (args.strict and totals.rejects) else EXIT_OK
+
+
+def _unfinished(error: UsageError | OSError, on_stdout: int) -> Exception:
+    """The error that stops a run; when invoices already went to standard output, a line saying they are not all."""
+    if not on_stdout:
+        return error
+    from engine.commands.exits import write_error
+
+    problems = list(error.diagnostics) if isinstance(error, UsageError) else [write_error(error)]
+    message = f"the run stopped: the {on_stdout} invoices on standard output are not all of them"
+    return UsageError([*problems, Diagnostic(message=message, rule="run-unfinished", file="<stdout>")])
 
 
 @contextlib.contextmanager
-def _input(path: str, fmt: str | None) -> Iterator[tuple[str, Iterator[Any], _Progress]]:
-    from engine.runs.records import csv_batches, csv_header, csv_rows, json_batches
+def _input(path: str, fmt: str | None) -> Iterator[tuple[str, str, Iterator[Any], _Progress]]:
+    """(name, 'CSV (from its content)', batches, progress) of the input."""
+    from engine.runs.records import FORMATS, csv_batches, csv_header, detected_format, json_batches
 
     name = "<stdin>" if path == "-" else path
     try:
         stream: BinaryIO = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed below
+        how = "as asked"
+        if fmt is None:
+            fmt, how = detected_format(_head(stream), name)
     except OSError as error:
         raise UsageError([Diagnostic(message=f"cannot read input: {error.strerror or error}", rule="io", file=name)]) from None
     try:
         progress = _Progress(stream, sys.stderr.isatty())
-        if (fmt or ("csv" if path.lower().endswith(".csv") else "jsonl")) == "csv":
-            import io
-
-            text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        read_as = f"{FORMATS[fmt]} ({how})"
+        if fmt == "csv":
             try:
-                reader, paths = csv_header(text, name)
-            except UnicodeDecodeError as error:
-                raise _not_utf8(error, name) from None
-            yield name, csv_batches(_decoded(csv_rows(reader), name), paths), progress
+                paths = csv_header(stream, name)
+            except UsageError as error:
+                raise _with_format_hint(error, how) from None
+            yield name, read_as, csv_batches(stream, paths), progress
         else:
-            yield name, json_batches(stream), progress
+            yield name, read_as, json_batches(stream), progress
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
 
 
-def _decoded(rows: Iterator[Any], name: str) -> Iterator[Any]:
-    """CSV rows; input that is not UTF-8 stops the run (a record's text would be wrong, not refusable)."""
-    try:
-        yield from rows
-    except UnicodeDecodeError as error:
-        raise _not_utf8(error, name) from None
+def _head(stream: BinaryIO) -> bytes:
+    """The first bytes of the input, left to be read again (a buffered reader's peek)."""
+    peek = getattr(stream, "peek", None)
+    return bytes(peek(4096)[:4096]) if peek is not None else b""
 
 
-def _not_utf8(error: UnicodeDecodeError, name: str) -> UsageError:
-    message = f"the input is not valid UTF-8 (byte 0x{error.object[error.start]:02x})"
-    return UsageError([Diagnostic(message=message, rule="encoding", file=name)])
+def _with_format_hint(error: UsageError, how: str) -> UsageError:
+    """A header refused in a file whose format was guessed: say how to read it as JSON Lines."""
+    if how == "as asked":
+        return error
+    hint = "the input was read as CSV, as its first line does not start with '{'; --input-format jsonl reads it as JSON Lines"
+    return UsageError([d if d.hint else replace(d, hint=hint) for d in error.diagnostics])
 
 
 class _Outputs:
@@ -124,19 +153,30 @@ class _Outputs:
     A temporary output is named `FINAL.partial-PID` and locked while its run writes it; one that
     a killed run left behind is removed by the next run writing FINAL (see `_remove_abandoned`).
     The summary is renamed last, and an older summary is removed before anything is renamed: a
-    summary marks a finished set of outputs.
+    summary marks a finished set of outputs. Only a regular file (or a name not yet taken) is
+    written that way: a symbolic link is followed to the file it names, and a device or a FIFO
+    (`/dev/null`, a pipe to another program) is written through, never replaced.
     """
 
     def __init__(self, out: str, rejects: str | None, summary: str | None) -> None:
         self.paths = {key: path for key, path in (("out", out), ("rejects", rejects), ("summary", summary)) if path and path != "-"}
         self.files: dict[str, IO[bytes]] = {}
+        self.finals: dict[str, Path] = {}
+        self.through: set[str] = set()  # outputs that are not regular files: written in place
         self.out = out
+        self.on_stdout = 0  # invoices written to standard output
 
     def __enter__(self) -> _Outputs:
         for key, path in self.paths.items():
             with _writing(path, self._discard):
-                _remove_abandoned(Path(path))
-                self.files[key] = open(self._temporary(path), "wb")  # closed by finish or _discard
+                final, regular = _destination(path)
+                self.finals[key] = final
+                if not regular:
+                    self.through.add(key)
+                    self.files[key] = open(final, "wb")  # closed by finish or _discard
+                    continue
+                _remove_abandoned(final)
+                self.files[key] = open(self._temporary(final), "wb")  # closed by finish or _discard
                 _lock(self.files[key])
         return self
 
@@ -144,13 +184,13 @@ class _Outputs:
         self._discard()
 
     @staticmethod
-    def _temporary(path: str) -> Path:
-        final = Path(path)
+    def _temporary(final: Path) -> Path:
         return final.with_name(f"{final.name}{_PARTIAL}{os.getpid()}")
 
     def write(self, invoices: bytes, rejects: bytes) -> None:
         if "out" not in self.files:  # standard output: a closed pipe is the CLI's to report
             sys.stdout.buffer.write(invoices)
+            self.on_stdout += invoices.count(b"\n")
         for key, data in (("out", invoices), ("rejects", rejects)):
             if key in self.files:
                 with _writing(self.paths[key]):
@@ -164,21 +204,36 @@ class _Outputs:
         for key, handle in self.files.items():
             with _writing(self.paths[key]):
                 handle.close()
-        if "summary" in self.paths:
+        renamed = [key for key in self.files if key not in self.through]
+        if "summary" in renamed:
             with _writing(self.paths["summary"]), contextlib.suppress(FileNotFoundError):
-                os.unlink(self.paths["summary"])
-        for key in self.files:
+                os.unlink(self.finals["summary"])
+        for key in renamed:
             with _writing(self.paths[key]):
-                os.replace(self._temporary(self.paths[key]), self.paths[key])
+                os.replace(self._temporary(self.finals[key]), self.finals[key])
         self.files = {}
 
     def _discard(self) -> None:
         for key, handle in self.files.items():
             with contextlib.suppress(OSError):
                 handle.close()
-            with contextlib.suppress(OSError):
-                self._temporary(self.paths[key]).unlink()
+            if key not in self.through:
+                with contextlib.suppress(OSError):
+                    self._temporary(self.finals[key]).unlink()
         self.files = {}
+
+
+def _destination(path: str) -> tuple[Path, bool]:
+    """Where an output goes (symbolic links followed), and whether it is written under a temporary
+    name and renamed: yes for a regular file or a new name, no for a device, a FIFO or a socket."""
+    import stat
+
+    final = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(final).st_mode
+    except FileNotFoundError:
+        return final, True
+    return final, stat.S_ISREG(mode)
 
 
 _PARTIAL = ".partial-"
@@ -261,19 +316,28 @@ def _cell(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
 
 
-def _report(totals: Any, name: str, rejects: str | None) -> None:
+def _report(totals: Any, name: str, read_as: str, rejects: str | None) -> None:
     out = sys.stderr
     where = f" ({rejects})" if rejects and totals.rejects else ""
-    out.write(f"{name}: {totals.records} records read, {totals.invoices} invoices written, {totals.rejects} rejected{where}\n")
+    out.write(
+        f"{name}: {read_as}: {_count_of(totals.records, 'record')} read, {_count_of(totals.invoices, 'invoice')} written, "
+        f"{totals.rejects} rejected{where}\n"
+    )
     for currency, (count, total) in totals.by_currency().items():
-        out.write(f"total {currency} {total:f} over {count} invoices\n")
+        out.write(f"total {currency} {total:f} over {_count_of(count, 'invoice')}\n")
         for (money, edition), (part, amount) in sorted(totals.by_edition.items()):
             if money == currency:
-                out.write(f"  {edition}: {currency} {amount:f} over {part} invoices\n")
+                out.write(f"  {edition}: {currency} {amount:f} over {_count_of(part, 'invoice')}\n")
     if totals.rejects and not rejects:
         out.write("".join(f"{sample}\n" for sample in totals.samples))
         if totals.rejects > len(totals.samples):
             out.write(f"... and {totals.rejects - len(totals.samples)} more; --rejects FILE writes them all\n")
+    if totals.records and not totals.invoices:
+        out.write(f"no record could be priced: is {name} {read_as.split(' (')[0]}? --input-format names the format\n")
+
+
+def _count_of(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 class _Progress:

@@ -16,3 +16,9 @@ EXIT_OK, EXIT_FOUND, EXIT_FAILED = 0, 1, 2
 def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
     for diagnostic in diagnostics:
         sys.stderr.write(f"{diagnostic}\n")
+
+
+def write_error(error: OSError) -> Diagnostic:
+    """An output that could not be written, in the diagnostic format."""
+    reason = error.strerror or str(error)
+    return Diagnostic(message=f"cannot write the output: {reason}", rule="io", file=str(error.filename or "<stdout>"))

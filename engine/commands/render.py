@@ -54,8 +54,10 @@ def _as_is(path: str, error: Any) -> int:
     """For git's textconv: a file that is not a tariff (a scenarios file, a broken commit) diffs as text."""
     from pathlib import Path
 
+    from engine.language.source import read_bounded
+
     try:
-        raw = Path(path).read_bytes()
+        raw = read_bounded(Path(path))
     except OSError:
         raise error from None
     first = error.diagnostics[0] if error.diagnostics else None

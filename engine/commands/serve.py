@@ -53,6 +53,24 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--today", type=_day, metavar="YYYY-MM-DD", help="the day that decides the version in force in the playground (default: today)"
     )
+    parser.add_argument(
+        "--request-timeout",
+        type=_milliseconds,
+        default=10_000,
+        metavar="SECONDS",
+        help="close a connection whose request (headers and body) has not arrived whole this long after the connection "
+        "opened or the last response (default: 10)",
+    )
+    parser.add_argument(
+        "--keep-alive", type=_positive, default=5, metavar="SECONDS", help="close a connection idle this long between requests (default: 5)"
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=_positive,
+        default=1000,
+        metavar="N",
+        help="connections (and requests in progress) per worker; beyond, a request is answered 503 (default: 1000)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -67,8 +85,15 @@ def run(args: argparse.Namespace) -> int:
     if root.kind == "file":
         raise Error([_not_a_directory(root.shown)])
     load_served(root.path)  # refuse to start on a broken set, with the usual diagnostics
+    if args.request_timeout <= 0:
+        raise Error([Diagnostic(message="--request-timeout takes a time above 0", rule="option", file="tariff serve")])
     config = ServerConfig(
-        tariffs=root.path.resolve(), found_by=root.found_by, poll_ms=args.poll, max_batch=args.max_batch, today=args.today
+        tariffs=root.path.resolve(),
+        found_by=root.found_by,
+        poll_ms=args.poll,
+        max_batch=args.max_batch,
+        today=args.today,
+        request_timeout_ms=args.request_timeout,
     )
     os.environ[ENVIRONMENT_KEY] = config.to_environment()
     if args.open:
@@ -84,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             access_log=False,
             log_config=logging_config(),
+            http="engine.server.protocol:DeadlineProtocol",
+            timeout_keep_alive=args.keep_alive,
+            limit_concurrency=args.max_connections,
         )
     except SystemExit as stopped:  # uvicorn exits on a port in use or a failed startup, having logged why
         return EXIT_FAILED if stopped.code else EXIT_OK

@@ -31,6 +31,14 @@ class Diagnostic:
     path: str | None = None
     hint: str | None = None
 
+    def __post_init__(self) -> None:
+        """The last line of defence against echoing a client's megabyte: every text of a diagnostic is
+        bounded, whatever a message built from input put in it (values are shortened where they are named)."""
+        for name, limit in _LIMITS:
+            text = getattr(self, name)
+            if text is not None and len(text) > limit:
+                object.__setattr__(self, name, _cut(text, limit))
+
     @property
     def where(self) -> str:
         if self.file is not None:
@@ -59,6 +67,15 @@ class Diagnostic:
             "path": self.path,
             "hint": self.hint,
         }
+
+
+_LIMITS = (("message", 2000), ("hint", 1000), ("path", 300), ("file", 1000))
+
+
+def _cut(text: str, limit: int) -> str:
+    """The start and the end of an over-long text, with how much was left out."""
+    keep = (limit - 40) // 2
+    return f"{text[:keep]}… ({len(text) - 2 * keep} characters left out) …{text[-keep:]}"
 
 
 class Error(Exception):

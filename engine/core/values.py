@@ -36,6 +36,11 @@ def a_kind(value: Any) -> str:
     return f"a {noun}" if noun.startswith(_ARTICLE) else noun
 
 
+def shortened(text: str, limit: int = 40) -> str:
+    """Text a person sent, cut to `limit` characters with '...' when longer: what a message may echo of it."""
+    return text if len(text) <= limit else text[: max(limit - 3, 1)] + "..."
+
+
 def shown(value: Any) -> str:
     """The value as written in YAML/JSON, cut to a readable length; '' for containers."""
     if isinstance(value, bool):
@@ -43,7 +48,7 @@ def shown(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, str):
-        return repr(value) if len(value) <= 40 else repr(value[:37] + "...")
+        return repr(shortened(value))
     if isinstance(value, int) and value.bit_length() > 3000:
         return f"(a number of about {int(value.bit_length() * 0.30103)} digits)"
     if isinstance(value, int | Decimal):

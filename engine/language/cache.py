@@ -14,7 +14,9 @@ expressions included; only reading the YAML and checking the schema are skipped.
 - Only a version that loaded without an error is stored; a broken tariff is read and
   reported the full way every time, so its diagnostics never change.
 - It is an optimisation: an unreadable, corrupt or foreign entry is ignored (and replaced),
-  and a failed write is ignored.
+  and a failed write is ignored. Only a regular file of at most MAX_ENTRY_BYTES is read as an
+  entry, never through a symbolic link and never waiting (a FIFO, a device, a link to
+  `/dev/zero`, a directory, JSON nested too deeply: each is ignored and replaced).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from engine.core.resources import schemas_dir
 from engine.language.source import PathItem, Source
 
 FORMAT = 1
+MAX_ENTRY_BYTES = 16_000_000  # a 1 MB tariff of 20,000 nodes makes an entry of a few MB: its marks and its document
 Marks = Mapping[tuple[tuple[PathItem, ...], bool], tuple[int, int]]  # (path, of the key?) → 0-based (line, column)
 
 
@@ -82,13 +85,26 @@ def lookup(raw: bytes, name: str) -> CachedSource | None:
         return None
     sha256 = hashlib.sha256(raw).hexdigest()
     try:
-        entry = json.loads((where / f"{sha256}.json").read_bytes(), parse_float=Decimal)
+        entry = json.loads(_read_entry(where / f"{sha256}.json"), parse_float=Decimal)
         if entry.get("format") != FORMAT or entry.get("engine") != fingerprint() or entry.get("sha256") != sha256:
             return None
         marks = {(tuple(path), bool(of_key)): (int(line), int(column)) for path, of_key, line, column in entry["marks"]}
         return CachedSource(name=name, raw=raw, data=entry["document"], marks=marks)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
+
+
+def _read_entry(path: Path) -> bytes:
+    """An entry's bytes: a regular file, not a link, within MAX_ENTRY_BYTES; OSError for anything else."""
+    import errno
+    import stat
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    with os.fdopen(os.open(path, flags), "rb") as stream:
+        status = os.fstat(stream.fileno())
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_ENTRY_BYTES:
+            raise OSError(errno.EINVAL, "not a cache entry", str(path))
+        return stream.read(MAX_ENTRY_BYTES + 1)
 
 
 def store(source: Source) -> None:
@@ -102,10 +118,27 @@ def store(source: Source) -> None:
         text = f'{head[:-1]},"document":{_json(source.data)}}}'
         where.mkdir(parents=True, exist_ok=True)
         temporary = where / f".{sha256}.{os.getpid()}.tmp"
-        temporary.write_text(text, "utf-8")
-        os.replace(temporary, where / f"{sha256}.json")
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        try:
+            temporary.write_text(text, "utf-8")
+            _replace(temporary, where / f"{sha256}.json")
+        finally:
+            if temporary.exists():  # not renamed: never one leaked file per process
+                temporary.unlink()
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return  # not kept: the next load reads the YAML again
+
+
+def _replace(temporary: Path, entry: Path) -> None:
+    """Put the new entry in place of whatever is there: a file, a link, a FIFO, even a directory."""
+    try:
+        os.replace(temporary, entry)
+    except (IsADirectoryError, OSError):
+        if not entry.is_dir() or entry.is_symlink():
+            raise
+        import shutil
+
+        shutil.rmtree(entry)
+        os.replace(temporary, entry)
 
 
 def _json(value: Any) -> str:

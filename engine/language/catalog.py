@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from engine.core.errors import Diagnostic, TariffError
 from engine.core.resources import tariffs_dir
@@ -20,6 +21,7 @@ from engine.language.compiler import check_despite_schema_errors, compile_versio
 from engine.language.schema import check_tariff
 from engine.language.source import Source, as_given, display_name, parse_yaml, read_bytes
 
+Reader = Callable[[Path, str], bytes]  # (path, display name) → the file's bytes, or TariffError
 _VERSION_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
 
 
@@ -36,17 +38,17 @@ def check_version_file(path: Path, name: str | None = None) -> tuple[m.TariffVer
     return version, problems
 
 
-def _compiled_file(path: Path, name: str | None = None) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
+def _compiled_file(path: Path, name: str | None = None, read: Reader = read_bytes) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
     """Like `check_version_file`, but a version whose file name disagrees is still returned,
     so the checks between versions see it (a copied file with a stale date is a duplicate).
     Diagnostics name the file as given (`path`); the version keeps `name` for invoices."""
     name = name or display_name(path)
-    version, problems = _compiled_file_named(path, name)
+    version, problems = _compiled_file_named(path, name, read)
     return version, as_given(problems, {name: str(path)})
 
 
-def _compiled_file_named(path: Path, name: str) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
-    raw = read_bytes(path, str(path))
+def _compiled_file_named(path: Path, name: str, read: Reader) -> tuple[m.TariffVersion | None, list[Diagnostic]]:
+    raw = read(path, str(path))
     cached = cache.lookup(raw, name)  # the document, when it loaded without error before
     if cached is not None and (found := _from_cache(cached, path)) is not None:
         return found
@@ -58,10 +60,55 @@ def _compiled_file_named(path: Path, name: str) -> tuple[m.TariffVersion | None,
     if problems:
         problems += check_despite_schema_errors(source, problems)
         return None, sorted(problems, key=lambda d: (d.line or 0, d.column or 0))
+    problems = _expansion_problems(source)
+    if problems:
+        return None, problems
     version, problems = _compiled(source, path)
     if version is not None and not _errors(problems):
         cache.store(source)
     return version, problems
+
+
+MAX_EXPANDED_VALUES = 200_000  # values compiled, counting a charge's once per edition it prices (docs/security.md)
+
+
+def _expansion_problems(source: Source) -> list[Diagnostic]:
+    """Refuse a document whose charges, once per edition, would make more than MAX_EXPANDED_VALUES values:
+    compile work and memory then stay within a fixed multiple of the size limit, however the tiers and
+    editions of a file multiply (1,000 editions sharing 3,000 tiers is 3,000,000 tier values)."""
+    data = source.data
+    editions = data.get("editions") if isinstance(data, dict) else None
+    charges = data.get("charges") if isinstance(data, dict) else None
+    if not isinstance(charges, dict) or not isinstance(editions, dict):
+        return []
+    total = 0
+    for spec in charges.values():
+        if isinstance(spec, dict):
+            total += _expanded(spec, len(editions))
+    if total <= MAX_EXPANDED_VALUES:
+        return []
+    message = (
+        f"the charges make {total} values once priced for each edition they apply to, over the limit of {MAX_EXPANDED_VALUES}"
+    )
+    hint = "a long tier list shared by many editions multiplies: split the tariff, or give fewer editions the long list"
+    return [source.diagnostic(["charges"], message, "size", hint=hint, key=True)]
+
+
+def _expanded(spec: dict[str, Any], editions: int) -> int:
+    """The values of one charge, counted for each edition it prices (an edition's overrides replace its own)."""
+    scope = spec.get("editions")
+    base = sum(_values(item) for key, item in spec.items() if key != "editions")
+    if isinstance(scope, dict):
+        return sum(base + _values(override) for override in scope.values())
+    return base * (len(scope) if isinstance(scope, list) else editions)
+
+
+def _values(node: Any) -> int:
+    if isinstance(node, dict):
+        return 1 + sum(_values(item) for item in node.values())
+    if isinstance(node, list):
+        return 1 + sum(_values(item) for item in node)
+    return 1
 
 
 def _errors(problems: list[Diagnostic]) -> bool:
@@ -91,25 +138,26 @@ def _compiled(source: Source, path: Path) -> tuple[m.TariffVersion | None, list[
     return version, problems
 
 
-def check_directory(directory: Path) -> tuple[m.Tariff | None, list[Diagnostic]]:
+def check_directory(directory: Path, read: Reader = read_bytes) -> tuple[m.Tariff | None, list[Diagnostic]]:
+    """Every version file of a tariff directory, each read with `read` (the live reload reads its snapshot)."""
     files = sorted(p for p in directory.iterdir() if p.is_file() and is_version_file(p))
     if not files:
         return None, [Diagnostic(message="no version files (YYYY-MM-DD.yaml) in this directory", rule="io", file=f"{directory}/")]
     problems: list[Diagnostic] = []
     versions: list[m.TariffVersion] = []
     for path in files:
-        version, found = _compiled_file(path)
+        version, found = _compiled_file(path, read=read)
         problems += found
         if version is not None:
             versions.append(version)
-    problems += as_given(_cross_version_problems(directory, versions), {display_name(p): str(p) for p in files})
+    problems += as_given(_cross_version_problems(directory, versions, read), {display_name(p): str(p) for p in files})
     if any(p.severity == "error" for p in problems):
         return None, problems
     versions.sort(key=lambda v: v.effective_from)
     return m.Tariff(id=versions[0].id, versions=tuple(versions)), problems
 
 
-def _cross_version_problems(directory: Path, versions: list[m.TariffVersion]) -> list[Diagnostic]:
+def _cross_version_problems(directory: Path, versions: list[m.TariffVersion], read: Reader) -> list[Diagnostic]:
     problems = []
     seen: dict[dt.date, m.TariffVersion] = {}
     for version in versions:
@@ -119,12 +167,12 @@ def _cross_version_problems(directory: Path, versions: list[m.TariffVersion]) ->
                     message=f"id '{version.id}' differs from its directory '{directory.name}'; a tariff's versions live in tariffs/<id>/",
                     rule="tariff-id",
                     file=version.file,
-                    line=_line_of(directory / Path(version.file).name, "id"),
+                    line=_position_of(directory / Path(version.file).name, "id", read, version.file)[0],
                     column=1,
                 )
             )
         if version.effective_from in seen:
-            line, column = _position_of(directory / Path(version.file).name, "effective_from")
+            line, column = _position_of(directory / Path(version.file).name, "effective_from", read, version.file)
             problems.append(
                 Diagnostic(
                     message=f"two versions take effect on {version.effective_from}: {seen[version.effective_from].file} and {version.file}",
@@ -139,13 +187,13 @@ def _cross_version_problems(directory: Path, versions: list[m.TariffVersion]) ->
     return problems
 
 
-def _line_of(path: Path, key: str) -> int | None:
-    return _position_of(path, key)[0]
-
-
-def _position_of(path: Path, key: str) -> tuple[int | None, int | None]:
+def _position_of(path: Path, key: str, read: Reader, name: str) -> tuple[int | None, int | None]:
     """Line and value column of a top-level `key:` (the file has loaded, so it is plain text)."""
-    for number, text in enumerate(path.read_text("utf-8").splitlines(), start=1):
+    try:
+        lines = read(path, name).decode("utf-8").splitlines()
+    except (TariffError, UnicodeDecodeError):  # changed since it loaded: the message stands without a place
+        return None, None
+    for number, text in enumerate(lines, start=1):
         if text.startswith(f"{key}:"):
             rest = text[len(key) + 1 :]
             return number, len(key) + 2 + len(rest) - len(rest.lstrip())
@@ -172,21 +220,37 @@ def load_tariff(path: str | Path) -> m.Tariff:
     return tariff
 
 
-def load_catalog(root: str | Path | None = None) -> m.Catalog:
-    """Every tariff under a tariff root (default: the shipped tariffs)."""
+def load_catalog(root: str | Path | None = None, read: Reader = read_bytes) -> m.Catalog:
+    """Every tariff under a tariff root (default: the shipped tariffs); a root without one is refused."""
     base = Path(root) if root is not None else tariffs_dir()
     if not base.is_dir():
         raise TariffError([Diagnostic(message="tariff root is not a directory", rule="io", file=str(base))])
     tariffs: dict[str, m.Tariff] = {}
     problems: list[Diagnostic] = []
-    for directory in sorted(p for p in base.iterdir() if p.is_dir() and any(is_version_file(f) for f in p.iterdir())):
-        tariff, found = check_directory(directory)
+    for directory in tariff_directories(base):
+        tariff, found = check_directory(directory, read)
         problems += found
         if tariff is not None:
             tariffs[tariff.id] = tariff
     if any(p.severity == "error" for p in problems):
         raise TariffError(problems)
+    if not tariffs:
+        raise TariffError([_empty_root(base)])
     return m.Catalog(tariffs=m.frozen_map(tariffs))
+
+
+def _empty_root(base: Path) -> Diagnostic:
+    return Diagnostic(
+        message="no tariffs under this root: nothing could be priced",
+        rule="empty-root",
+        file=str(base),
+        hint="a tariff root holds one directory per tariff, each with its version files (YYYY-MM-DD.yaml)",
+    )
+
+
+def tariff_directories(base: Path) -> list[Path]:
+    """The directories of a tariff root that hold a version file."""
+    return sorted(p for p in base.iterdir() if p.is_dir() and any(is_version_file(f) for f in p.iterdir()))
 
 
 def version_files(paths: Iterable[Path]) -> list[Path]:

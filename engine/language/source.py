@@ -218,25 +218,46 @@ def as_given(problems: Iterable[Diagnostic], names: Mapping[str, str]) -> list[D
     return [replace(d, file=names[d.file]) if d.file is not None and d.file in names else d for d in problems]
 
 
+def read_bounded(path: Path, limit: int = MAX_DOCUMENT_BYTES, *, regular_only: bool = False) -> bytes:
+    """At most `limit` + 1 bytes of a file: an endless device or a sparse file costs `limit` bytes at most.
+
+    With `regular_only` (files found in a watched tree, not named by a person), anything but a regular
+    file raises `OSError` at once, never waiting on a FIFO; a file named on the command line may be a
+    pipe (`<(git show REV:path)`), read as it comes."""
+    import errno
+    import os
+    import stat
+
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | (getattr(os, "O_NONBLOCK", 0) if regular_only else 0)
+    with os.fdopen(os.open(path, flags), "rb") as stream:
+        if regular_only and not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return stream.read(limit + 1)
+
+
+def read_watched(path: Path) -> bytes:
+    """`read_bounded` for a file found in a watched tree: a regular file, or `OSError` at once."""
+    return read_bounded(path, regular_only=True)
+
+
+def checked_size(raw: bytes, name: str) -> bytes:
+    """The bytes of a tariff file, or `TariffError` when they are over MAX_DOCUMENT_BYTES."""
+    from engine.core.errors import TariffError
+
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise TariffError([Diagnostic(message=f"file is over the limit of {MAX_DOCUMENT_BYTES} bytes", rule="size", file=name)])
+    return raw
+
+
 def read_bytes(path: Path, name: str) -> bytes:
+    """A tariff file's bytes, bounded; `TariffError` when it cannot be read or is too large."""
     from engine.core.errors import TariffError
 
     try:
-        with path.open("rb") as stream:  # never more than the limit in memory, whatever the file is
-            raw = stream.read(MAX_DOCUMENT_BYTES + 1)
+        raw = read_bounded(path)
     except OSError as error:
         raise TariffError([Diagnostic(message=f"cannot read file: {error.strerror or error}", rule="io", file=name)]) from None
-    if len(raw) > MAX_DOCUMENT_BYTES:
-        raise TariffError(
-            [
-                Diagnostic(
-                    message=f"file is over the limit of {MAX_DOCUMENT_BYTES} bytes",
-                    rule="size",
-                    file=name,
-                )
-            ]
-        )
-    return raw
+    return checked_size(raw, name)
 
 
 def parse_yaml(raw: bytes, name: str) -> tuple[Any, list[Diagnostic]]:
@@ -256,7 +277,7 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, list[Diagnostic]]:
     try:
         return _yaml().load(text), []
     except MarkedYAMLError as error:
-        return None, [_marked_diagnostic(error, name)]
+        return None, [_unclosed_diagnostic(error, text, name) or _marked_diagnostic(error, name)]
     except ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
@@ -282,6 +303,54 @@ def _marked_diagnostic(error: MarkedYAMLError, name: str) -> Diagnostic:
     if "\t" in problem or "'\\t'" in problem or "tab" in problem:
         problem += " (YAML indentation must use spaces, not tabs)"
     return Diagnostic(message=problem or str(error), rule=rule, file=name, line=line, column=column, hint=_YAML_HINTS.get(problem))
+
+
+# A construct that opens and must close, in a pricing analyst's words: (context, opening) → words.
+_OPENED = {
+    ("while parsing a flow sequence", "["): ("list", "']'", ", or a ',' between two of its items", "a list on one line is [a, b, c]"),
+    ("while parsing a flow mapping", "{"): (
+        "mapping",
+        "'}'",
+        ", or a ',' between two of its entries",
+        "a mapping on one line is {key: value, key: value}",
+    ),
+    ("while scanning a quoted scalar", '"'): ("text", "'\"'", "", "end the text with \" on its line; inside it, write \\\" for a quote"),
+    ("while scanning a quoted scalar", "'"): ("text", '"\'"', "", "end the text with ' on its line; inside it, write '' for a quote"),
+}
+_CLOSERS = {"]": "list", "}": "mapping"}
+
+
+def _unclosed_diagnostic(error: MarkedYAMLError, text: str, name: str) -> Diagnostic | None:
+    """A bracket or quote that opens and is never closed, named where it was opened (the parser only
+    notices lines later, where it gives up); or a closing bracket that closes nothing. None otherwise."""
+    start, end = error.context_mark, error.problem_mark
+    if start is None or end is None:
+        return None
+    opening = _char_at(text, start.line, start.column)
+    words = _OPENED.get(((error.context or "").strip(), opening))
+    if words is None:
+        return _stray_closer(error, name)
+    what, closer, or_else, hint = words
+    at_end = not text[end.index :].strip()
+    stopped = "the file ends first" if at_end else f"reading stops at line {end.line + 1}, column {end.column + 1}"
+    message = f"the {what} opened with {opening!r} on line {start.line + 1} is never closed: a {closer} is missing{or_else} ({stopped})"
+    return Diagnostic(message=message, rule="yaml-syntax", file=name, line=start.line + 1, column=start.column + 1, hint=hint)
+
+
+def _stray_closer(error: MarkedYAMLError, name: str) -> Diagnostic | None:
+    problem, end = (error.problem or "").strip(), error.problem_mark
+    found = next((c for c in _CLOSERS if problem.endswith(f"but found '{c}'")), None)
+    if found is None or end is None:
+        return None
+    what = _CLOSERS[found]
+    message = f"this {found!r} closes no {what}: none is open here"
+    hint = f"remove it, or open the {what} where it begins"
+    return Diagnostic(message=message, rule="yaml-syntax", file=name, line=end.line + 1, column=end.column + 1, hint=hint)
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    return lines[line][column : column + 1] if 0 <= line < len(lines) else ""
 
 
 _YAML_HINTS = {

@@ -54,8 +54,8 @@ def fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan:
 
 def quick_envelope(document: Any) -> Envelope | None:
     """`usage.read_envelope` for the plainest valid documents; None for anything else."""
-    if type(document) is not dict or not document.keys() <= _ENVELOPE_KEYS:
-        return None
+    if type(document) is not dict or not document.keys() <= _ENVELOPE_KEYS or None in document.values():
+        return None  # null is refused wherever it sits: the general path says where
     get = document.get
     tariff, account, label, usage, addons = get("tariff"), get("account"), get("period"), get("usage"), get("addons")
     edition = get("edition")
@@ -106,7 +106,7 @@ class FastPlan:
         """The invoice of a document of this edition, or None: then the general path prices it."""
         document, period = envelope.document, envelope.period
         usage, addons = document.get("usage") or _NOTHING, document.get("addons") or _NOTHING
-        if type(usage) is not dict or type(addons) is not dict:
+        if type(usage) is not dict or type(addons) is not dict or None in usage.values() or None in addons.values():
             return None
         try:
             lines = self.rate(usage, addons, period)

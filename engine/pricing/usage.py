@@ -47,6 +47,11 @@ def _problem(path: str, message: str, rule: str, hint: str | None = None) -> Dia
     return Diagnostic(message=message, rule=rule, path=path or "(document)", hint=hint)
 
 
+def _got(value: Any) -> str:
+    """'text 'x'', 'a number 12', 'null': the kind of a value and the value, once."""
+    return _kind(value) if value is None else f"{_kind(value)} {_show(value)}".rstrip()
+
+
 def calendar_month(label: Any, path: str = "period") -> Period | Diagnostic:
     text = label.isoformat()[:7] if isinstance(label, dt.date) else label
     match = _PERIOD.fullmatch(text) if isinstance(text, str) else None
@@ -67,8 +72,8 @@ def read_envelope(document: Any) -> Envelope:
     if not document.keys() <= _ENVELOPE_KEY_SET:
         problems += _unknown_keys(document, ENVELOPE_KEYS, "", "key", "usage-key", "allowed")
     tariff = document.get("tariff")
-    if tariff is not None and not (isinstance(tariff, str) and len(tariff) <= MAX_NAME_LENGTH):
-        problems.append(_problem("tariff", f"expected a tariff id as text, got {_kind(tariff)} {_show(tariff)}".rstrip(), "usage-type"))
+    if "tariff" in document and not (isinstance(tariff, str) and len(tariff) <= MAX_NAME_LENGTH):
+        problems.append(_problem("tariff", f"expected a tariff id as text, got {_got(tariff)}", "usage-type"))
     account = _account(document, problems)
     period: Period | None = None
     if "period" not in document:
@@ -80,7 +85,7 @@ def read_envelope(document: Any) -> Envelope:
         else:
             period = found
     for key in ("usage", "addons"):
-        if key in document and document[key] is not None and not isinstance(document[key], Mapping):
+        if key in document and document[key] is not None and not isinstance(document[key], Mapping):  # null: none (the schema's)
             problems.append(_problem(key, f"expected a mapping, got {_kind(document[key])}", "usage-type"))
     if "edition" not in document:
         problems.append(_problem("edition", "missing: the edition (plan) of the account", "usage-missing"))
@@ -144,7 +149,7 @@ def check_usage(envelope: Envelope, version: m.TariffVersion) -> PricingInput:
         problems += _unknown_keys(usage, version.meters, "usage.", "meter", "meter", "meters")
     for name, meter in version.meters.items():
         path = f"usage.{name}"
-        if name not in usage or usage[name] is None:
+        if name not in usage:
             if name in plan.required_meters:
                 problems.append(
                     _problem(
@@ -253,9 +258,9 @@ def _addons(
         problems += _unknown_keys(addons, version.options, "addons.", "add-on", "option", "add-ons")
     for name, option in version.options.items():
         values[name] = False if option.type == "switch" else None
-        raw = addons.get(name)
-        if raw is None or raw is False:
+        if name not in addons or addons[name] is False:
             continue
+        raw = addons[name]
         path = f"addons.{name}"
         chosen = _chosen(option, raw, path, problems)
         if chosen is None:
@@ -297,7 +302,7 @@ def _chosen(option: m.Option, raw: Any, path: str, problems: list[Diagnostic]) -
             return raw
         if isinstance(raw, Decimal) and raw.is_finite() and raw == raw.to_integral_value() and raw.adjusted() < 30:
             return int(raw)
-        problems.append(_problem(path, f"expected one offered value of {option.name}, got {_kind(raw)} {_show(raw)}".rstrip(), "option"))
+        problems.append(_problem(path, f"expected one offered value of {option.name}, got {_got(raw)}", "option"))
         return None
     if isinstance(raw, Mapping) and set(raw) == {"activated_on"}:
         day = raw["activated_on"]

@@ -19,6 +19,7 @@ from engine.core.errors import Diagnostic, UsageError, usage_error
 from engine.core.money import PRICING_CONTEXT, ZERO
 from engine.language import model as m
 from engine.language.catalog import is_version_file
+from engine.language.source import read_bounded
 from engine.pricing.documents import parse_usage
 from engine.pricing.evaluate import price
 from engine.pricing.usage import check_usage, read_envelope
@@ -142,7 +143,7 @@ def load_scenarios(spec: str) -> tuple[Scenario, ...]:
 
 def _from_file(path: Path, name: str) -> Iterator[Scenario]:
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path)  # a usage document's limit: parse_usage refuses more
     except OSError as error:
         raise UsageError([Diagnostic(message=f"cannot read scenarios: {error.strerror or error}", rule="io", file=str(path))]) from None
     document = parse_usage(raw, name)

@@ -54,20 +54,31 @@ def git_show(spec: str) -> bytes:
         raise TariffError([Diagnostic(message="a revision cannot start with '-'", rule="git", file=spec, hint=_GIT_HINT)])
     try:
         # git from PATH on a fixed argument list; `spec` cannot be read as an option (checked above).
-        done = subprocess.run(["git", "show", spec], capture_output=True, check=False, timeout=60)  # noqa: S603, S607
+        returncode, out, err = _bounded_run(["git", "show", spec], MAX_DOCUMENT_BYTES + 1)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise TariffError([Diagnostic(message=f"cannot run git to read it: {error}", rule="git", file=spec)]) from None
-    if done.returncode != 0:
-        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        reason = said[0].removeprefix("fatal: ") if said else f"git show exited with {done.returncode}"
+    if len(out) > MAX_DOCUMENT_BYTES:
+        raise TariffError([Diagnostic(message=f"file is over the limit of {MAX_DOCUMENT_BYTES} bytes", rule="size", file=spec)])
+    if returncode != 0:
+        said = err.decode("utf-8", "replace").strip().splitlines()
+        reason = said[0].removeprefix("fatal: ") if said else f"git show exited with {returncode}"
         raise TariffError(
             [Diagnostic(message=f"not a file, and git cannot read it as REV:path: {reason}", rule="git", file=spec, hint=_GIT_HINT)]
         )
-    if len(done.stdout) > MAX_DOCUMENT_BYTES:
-        raise TariffError(
-            [Diagnostic(message=f"file is {len(done.stdout)} bytes, over the limit of {MAX_DOCUMENT_BYTES}", rule="size", file=spec)]
-        )
-    return done.stdout
+    return out
+
+
+def _bounded_run(command: list[str], limit: int) -> tuple[int, bytes, bytes]:
+    """(exit status, at most `limit` bytes of stdout, the start of stderr): a huge blob is never read whole."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:  # noqa: S603
+        assert process.stdout is not None and process.stderr is not None
+        out = process.stdout.read(limit)
+        if len(out) >= limit:
+            process.kill()
+            process.wait(timeout=60)
+            return -1, out, b""
+        err = process.stderr.read(65536)
+        return process.wait(timeout=60), out, err
 
 
 _GIT_HINT = "write a revision and a path from the repository's top, e.g. main:tariffs/tencent-im/2022-01-01.yaml"

@@ -21,7 +21,7 @@ from ruamel.yaml.scalarstring import ScalarString
 from engine.core.errors import Diagnostic, TariffError
 from engine.language import model as m
 from engine.language.catalog import load_tariff
-from engine.language.source import display_name
+from engine.language.source import display_name, read_bytes
 from engine.review.revisions import compile_document
 
 
@@ -82,7 +82,7 @@ def bump(directory: Path, effective: dt.date, label: str | None = None) -> Bumpe
         raise TariffError([_no_label(latest)])
     source = directory / Path(latest.file).name
     target = directory / f"{effective.isoformat()}.yaml"
-    original = source.read_text("utf-8")
+    original = read_bytes(source, display_name(source)).decode("utf-8")
     written, reformatted = _rewrite(original, effective, label)
     compile_document(written.encode("utf-8"), display_name(target), target)
     try:

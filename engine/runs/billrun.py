@@ -138,40 +138,54 @@ class Priced:
 
 
 def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter | None = None) -> Priced:
+    """Every record of the batch invoiced or rejected, whatever its bytes: nothing a record holds
+    is done outside the record's own `try`, its encoding included."""
     writer = writer or InvoiceWriter()
-    invoices: list[str] = []
-    rejects: list[str] = []
+    invoices: list[bytes] = []
+    rejects: list[bytes] = []
     totals = Totals()
     by_edition = totals.by_edition
     for line, raw in batch.records():
         try:
             invoice = quote(target, read_record(raw, batch.paths, name, line))
+            written = writer.json(invoice).encode()
         except UsageError as error:
             problems = error.diagnostics
         except Exception as error:  # an engine fault on one record must not lose the others
-            problems = (Diagnostic(message=f"the engine failed on this record: {type(error).__name__}: {error}", rule="internal"),)
+            message = f"the engine failed on this record: {type(error).__name__}: {str(error)[:200]}"
+            problems = (Diagnostic(message=message, rule="internal"),)
         else:
-            invoices.append(writer.json(invoice))
+            invoices.append(written)
             key = (invoice.currency, invoice.edition)
             found = by_edition.get(key) or by_edition.setdefault(key, [0, Decimal(0)])
             found[0] += 1
             found[1] = PRICING_CONTEXT.add(found[1], invoice.total)
             continue
-        rejects.append(_reject_line(line, shown(raw, batch.paths), problems))
+        rejects.append(_reject_line(line, raw, batch.paths, problems))
         if len(totals.samples) < SAMPLES:
-            totals.samples.append(f"{name}:{line}: {problems[0]}")
+            first = problems[0]
+            totals.samples.append(str(first) if first.file is not None else f"{name}:{line}: {first}")
     totals.invoices, totals.rejects = len(invoices), len(rejects)
     totals.records = totals.invoices + totals.rejects
     return Priced(_joined(invoices), _joined(rejects), totals)
 
 
-def _joined(lines: list[str]) -> bytes:
-    return "".join(f"{line}\n" for line in lines).encode()
+def _joined(lines: list[bytes]) -> bytes:
+    return b"".join(line + b"\n" for line in lines)
 
 
-def _reject_line(line: int, shown: str, problems: Sequence[Diagnostic]) -> str:
-    errors = json.dumps([problem.to_dict() for problem in problems], ensure_ascii=False)
-    return f'{{"line":{line},"record":{shown},"errors":{errors}}}'
+def _reject_line(line: int, raw: bytes, paths: Any, problems: Sequence[Diagnostic]) -> bytes:
+    """One line of the rejects file; in ASCII when its text cannot be UTF-8 (a lone surrogate in a message)."""
+    try:
+        record = shown(raw, paths)
+    except Exception:  # never lose a reject for the way its record is shown
+        record = json.dumps(raw[:1000].decode("utf-8", errors="replace"))
+    errors = [problem.to_dict() for problem in problems]
+    try:
+        return f'{{"line":{line},"record":{record},"errors":{json.dumps(errors, ensure_ascii=False)}}}'.encode()
+    except UnicodeEncodeError:
+        ascii_record = record.encode("utf-8", "backslashreplace").decode()
+        return f'{{"line":{line},"record":{ascii_record},"errors":{json.dumps(errors)}}}'.encode()
 
 
 # -- running batches, here or in worker processes ---------------------------------------------------

@@ -24,10 +24,11 @@ from starlette.routing import Route
 
 from engine.core.errors import Diagnostic, TariffError, UsageError, did_you_mean
 from engine.core.money import text
+from engine.core.values import shortened
 from engine.language import model as m
 from engine.pricing import quote as pricing
 from engine.pricing.invoice import Invoice
-from engine.pricing.usage import read_envelope
+from engine.pricing.usage import MAX_NAME_LENGTH, read_envelope
 from engine.server import openapi
 from engine.server.config import ServerConfig
 from engine.server.inputs import JSON, batch_documents, only_query, read_json
@@ -203,8 +204,8 @@ def _target(catalog: m.Catalog, wanted: str | None) -> m.Tariff | m.Catalog:
 def unknown_tariff(wanted: str, known: list[str]) -> Diagnostic:
     """The engine's own words for a usage naming an unknown tariff (`pricing.quote`)."""
     listed = ", ".join(known) or "none"
-    hint = did_you_mean(wanted, known)
-    return Diagnostic(message=f"unknown tariff '{wanted}' (tariffs: {listed})", rule="tariff", path="tariff", hint=hint)
+    hint = did_you_mean(wanted, known) if len(wanted) <= MAX_NAME_LENGTH else None
+    return Diagnostic(message=f"unknown tariff '{shortened(wanted)}' (tariffs: {listed})", rule="tariff", path="tariff", hint=hint)
 
 
 

@@ -27,6 +27,7 @@ class ServerConfig:
     max_batch_bytes: int = 8 * 1024 * 1024
     max_batch: int = 1000
     today: str | None = None  # YYYY-MM-DD: the playground's "today" (the version in force); None: the real one
+    request_timeout_ms: int = 10_000  # a request must arrive whole within this time (engine/server/protocol.py)
 
     def to_environment(self) -> str:
         fields = asdict(self)

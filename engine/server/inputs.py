@@ -13,6 +13,7 @@ from typing import Any
 from starlette.requests import Request
 
 from engine.core.errors import UsageError
+from engine.core.values import shortened
 from engine.pricing.documents import parse_json
 from engine.server.problems import Problem, from_usage_error, request_problem
 
@@ -49,11 +50,12 @@ def _too_large(size: int, limit: int) -> Problem:
 def only_query(request: Request, *allowed: str) -> None:
     """Refuse query parameters the endpoint does not take, and any given twice."""
     for name in dict.fromkeys(request.query_params.keys()):
+        shown = shortened(name)
         if name not in allowed:
             known = ", ".join(allowed) or "none"
-            raise request_problem(400, f"unknown query parameter '{name}' (allowed: {known})", "query", path=f"?{name}")
+            raise request_problem(400, f"unknown query parameter '{shown}' (allowed: {known})", "query", path=f"?{shown}")
         if len(request.query_params.getlist(name)) > 1:
-            raise request_problem(400, f"query parameter '{name}' is given more than once", "query", path=f"?{name}")
+            raise request_problem(400, f"query parameter '{shown}' is given more than once", "query", path=f"?{shown}")
 
 
 def batch_documents(body: Any, limit: int) -> list[Any]:

@@ -25,6 +25,9 @@ TITLES = {
 }
 
 
+UNREADABLE = frozenset(("usage-syntax", "duplicate-key", "encoding"))  # rules of a body that is not a readable document
+
+
 class Problem(Exception):
     """An HTTP error with the diagnostics that explain it."""
 
@@ -53,12 +56,13 @@ def from_diagnostics(status: int, diagnostics: Sequence[Diagnostic]) -> Problem:
 
 
 def from_usage_error(error: UsageError, *, by_catalog: bool) -> Problem:
-    """422 for a usage the engine refuses; 400 for a body that is not JSON; 404 when the
+    """422 for a usage the engine refuses; 400 for a body that cannot be read (not JSON, a key
+    given twice, a lone surrogate); 404 when the
     only problem is a tariff the catalog does not hold (`by_catalog`: priced against the
     whole catalog, where a `tariff` diagnostic can only mean an unknown id)."""
     if by_catalog and error.diagnostics and all(d.rule == "tariff" for d in error.diagnostics):
         return from_diagnostics(404, error.diagnostics)
-    if any(d.rule == "usage-syntax" for d in error.diagnostics):
+    if any(d.rule in UNREADABLE for d in error.diagnostics):
         return from_diagnostics(400, error.diagnostics)
     return from_diagnostics(422, error.diagnostics)
 

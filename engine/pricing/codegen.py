@@ -209,6 +209,8 @@ def _series_reader(meter: m.Meter) -> Callable[[list[Any], Period], Any]:
             return None
         if aggregation == "max":
             return top
+        if aggregation == "mean":
+            return None  # the general path computes the exact mean
         if aggregation == "sum":  # `usage._exact_sum`: in the pinned context, or refused there
             with decimal.localcontext(PRICING_CONTEXT):
                 return sum([Decimal(n) for n in raw], Decimal(0))

@@ -10,6 +10,7 @@ from engine.language import model as m
 from engine.pricing.evaluate import price
 from engine.pricing.fastpath import fast_plan, quick_envelope
 from engine.pricing.invoice import Invoice
+from engine.pricing.proration import needs_timeline, price_timeline
 from engine.pricing.usage import Envelope, check_usage, read_envelope
 
 
@@ -17,6 +18,8 @@ def quote(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -> 
     """Price one usage document; raises `UsageError` with every problem found."""
     envelope = quick_envelope(usage) or read_envelope(usage)
     version = select_version(tariff_or_catalog, envelope)
+    if needs_timeline(version, envelope):
+        return price_timeline(version, envelope)
     plan = version.plans.get(envelope.document["edition"])
     fast = None if plan is None else fast_plan(version, plan).invoice(envelope)
     return fast or price(version, envelope, check_usage(envelope, version))

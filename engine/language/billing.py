@@ -82,14 +82,15 @@ def _frozen(items: Mapping[Any, Any] | None = None) -> Mapping[Any, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Billing:
-    """The billing declarations of one version: a cycle per edition, rules per (edition, charge)."""
+    """The billing declarations of one version: its cycle, an edition's own, rules per (edition, charge)."""
 
-    cycles: Mapping[str, BillingCycle] = field(default_factory=_frozen)
+    default: BillingCycle = MONTHLY
+    cycles: Mapping[str, BillingCycle] = field(default_factory=_frozen)  # editions that declare their own
     charges: Mapping[tuple[str, str], ChargeBilling] = field(default_factory=_frozen)
     declared: bool = False  # anything beyond `billing_cycle: {period: calendar_month}`
 
     def cycle(self, edition: str) -> BillingCycle:
-        return self.cycles.get(edition, MONTHLY)
+        return self.cycles.get(edition, self.default)
 
     def of(self, edition: str, charge: str) -> ChargeBilling:
         return self.charges.get((edition, charge), WHOLE_PERIOD)
@@ -97,7 +98,8 @@ class Billing:
     @property
     def monthly_whole_periods(self) -> bool:
         """Every edition calendar-monthly and every charge on it: a plain `YYYY-MM` document prices as it always did."""
-        return all(c.cycle == MONTHLY.cycle for c in self.cycles.values()) and all(b.cadence is None for b in self.charges.values())
+        cycles = [self.default, *self.cycles.values()]
+        return all(c.cycle == MONTHLY.cycle for c in cycles) and all(b.cadence is None for b in self.charges.values())
 
 
 PLAIN = Billing()
@@ -136,6 +138,7 @@ def compile_billing(doc: Mapping[str, Any], rounding_apply: str, error: Reporter
     """The billing declarations of a schema-valid tariff document, every problem reported through `error`."""
     top = doc["billing_cycle"]
     _check_cycle(top, ["billing_cycle"], error)
+    default = cycle_of(top)
     cycles = {}
     declared = dict(top) != {"period": "calendar_month"}
     for name, spec in doc["editions"].items():
@@ -143,13 +146,13 @@ def compile_billing(doc: Mapping[str, Any], rounding_apply: str, error: Reporter
         if own is not None:
             _check_cycle(own, ["editions", name, "billing_cycle"], error)
             declared = True
-        cycles[name] = cycle_of({**top, **own} if own is not None and "period" not in own else (own or top))
+            cycles[name] = cycle_of(own)
     charges: dict[tuple[str, str], ChargeBilling] = {}
     for charge_id, spec in doc["charges"].items():
         available = spec.get("editions") or ()
         overrides: Mapping[str, Any] = available if isinstance(available, Mapping) else {}
         for edition in available:
-            if edition not in cycles:
+            if edition not in doc["editions"]:
                 continue  # the compiler reports the unknown edition
             merged, paths = {}, {}
             for key in _CHARGE_KEYS:
@@ -159,8 +162,9 @@ def compile_billing(doc: Mapping[str, Any], rounding_apply: str, error: Reporter
                     merged[key], paths[key] = spec[key], ["charges", charge_id, key]
             if merged:
                 declared = True
-                charges[(edition, charge_id)] = _charge_billing(charge_id, merged, paths, cycles[edition], rounding_apply, error)
-    return Billing(_frozen(cycles), _frozen(charges), declared) if declared else PLAIN
+                cycle = cycles.get(edition, default)
+                charges[(edition, charge_id)] = _charge_billing(charge_id, merged, paths, cycle, rounding_apply, error)
+    return Billing(default, _frozen(cycles), _frozen(charges), declared) if declared else PLAIN
 
 
 _CHARGE_KEYS = ("cadence", "timing", "proration")

@@ -47,7 +47,8 @@ def needs_timeline(version: m.TariffVersion, envelope: Envelope) -> bool:
     document = envelope.document
     if version.billing.declared and not version.billing.monthly_whole_periods:
         return True
-    return document.get("timeline") is not None or len(envelope.period.label) != 7
+    label = envelope.period.label
+    return document.get("timeline") is not None or len(label) != 7 or label[5] == "Q"  # not YYYY-MM
 
 
 def price_timeline(version: m.TariffVersion, envelope: Envelope) -> Invoice:

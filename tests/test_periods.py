@@ -310,3 +310,34 @@ def test_canonical_render_shows_declared_rules_only():
     assert "basic / fee / proration: by day\n" in rendered
     assert "basic / fee / proration credit for unused days: yes\n" in rendered
     assert "cadence" not in rendered  # not written: implied, compared by the diff only
+
+
+# -- explain ------------------------------------------------------------------------------------
+
+
+def test_explain_shows_each_segment_and_its_fraction(prorated):
+    document = {"account": "1", "period": "2026-12", "edition": "pro", "timeline": {"changes": [{"on": "2026-12-21", "edition": "flagship"}]}}
+    explanation = engine.explain(prorated, document)
+    assert [line.text for line in explanation.lines] == [
+        "[pro, 2026-12-01 to 2026-12-20] price × days / period days = 449.99 = 449.99 × 20 / 31 = 290.3161290322… "
+        "→ 290.32 (rounded half_up to 2 decimals)",
+        "[flagship, 2026-12-21 to 2026-12-31] price × days / period days = 899.99 = 899.99 × 11 / 31 = 319.3512903225… "
+        "→ 319.35 (rounded half_up to 2 decimals)",
+    ]
+    assert explanation.checks[-3:] == (
+        "priced on pro from 2026-12-01 to 2026-12-20; flagship from 2026-12-21 to 2026-12-31",
+        "plan@2026-12-01 bills 20 of 31 days of 2026-12",
+        "plan@2026-12-21 bills 11 of 31 days of 2026-12",
+    )
+    assert explanation.total == "290.32 + 319.35 = 609.67 USD (each line rounded half_up to 2 decimals)"
+    assert explanation.invoice.to_json() == engine.quote(prorated, document).to_json()
+
+
+def test_explain_shows_the_credit_of_unused_days():
+    tariff = engine.load_tariff(PERIODS / "cancellation-credit")
+    document = {"account": "a", "period": "2026-11", "edition": "basic", "timeline": {"start": "2026-01-01", "cancelled_on": "2026-11-10"}}
+    explanation = engine.explain(tariff, document)
+    assert [line.text for line in explanation.lines] == [
+        "price = 30.00",
+        "[basic, 2026-11-11 to 2026-11-30] price × −days / period days = 30.00 = 30.00 × −20 / 30 = -20.00",
+    ]

@@ -24,7 +24,7 @@ import itertools
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.core import exact
 from engine.core.errors import Diagnostic, UsageError, did_you_mean
@@ -42,6 +42,16 @@ from engine.pricing.usage import Envelope, check_usage
 Run = tuple[Segment, Charge, ChargeBilling]  # days priced together under one edition and one set of add-ons
 
 
+class LineTrace(NamedTuple):
+    """How a line was priced, for its explanation: the charge on the checked usage of `segment`, then `share` of it."""
+
+    charge: Charge
+    checked: PricingInput
+    segment: Segment
+    figures: LineFigures  # the charge's own figures, before any share
+    share: Fraction | None  # the part of the period billed (negative for a credit), or None: the figures as they are
+
+
 def needs_timeline(version: m.TariffVersion, envelope: Envelope) -> bool:
     """Whether a document is priced here rather than by the whole-month path."""
     document = envelope.document
@@ -53,6 +63,11 @@ def needs_timeline(version: m.TariffVersion, envelope: Envelope) -> bool:
 
 def price_timeline(version: m.TariffVersion, envelope: Envelope) -> Invoice:
     """The invoice of one account for one billing period with its timeline; raises `UsageError`."""
+    return price_timeline_traced(version, envelope)[0]
+
+
+def price_timeline_traced(version: m.TariffVersion, envelope: Envelope) -> tuple[Invoice, Mapping[str, LineTrace]]:
+    """`price_timeline`, and how each line was priced (by line id)."""
     document = envelope.document
     timeline = read_timeline(document.get("timeline"))
     edition = document["edition"]
@@ -64,8 +79,9 @@ def price_timeline(version: m.TariffVersion, envelope: Envelope) -> Invoice:
     rules = _edition_rules(version, parts)
     try:
         with decimal.localcontext(PRICING_CONTEXT):
-            lines = _Pricer(version, envelope, period, parts, timeline, rules).lines()
-            return _invoice(version, envelope, period, lines, edition)
+            pricer = _Pricer(version, envelope, period, parts, timeline, rules)
+            lines = pricer.lines()
+            return _invoice(version, envelope, period, lines, edition), pricer.traces
     except decimal.DecimalException as error:
         message = f"the invoice cannot be computed exactly: {describe_signal(error)}"
         raise UsageError([Diagnostic(message=message, rule="evaluation", path="(document)")]) from None
@@ -136,6 +152,9 @@ class _Pricer:
         self.usage: Mapping[str, Any] = envelope.document.get("usage") or {}
         self.problems: dict[tuple[str, str], Diagnostic] = {}
         self.rounding = version.rounding
+        self.traces: dict[str, LineTrace] = {}
+        self.checked: PricingInput | None = None  # of the figures last computed, on `segment`
+        self.segment = parts[0]
 
     def lines(self) -> list[InvoiceLine]:
         found: list[InvoiceLine] = []
@@ -264,7 +283,9 @@ class _Pricer:
         share = Fraction(sign * days, self.period.days)
         words = f"{days} of {self.period.days} days"
         written = exact.written(exact.multiply(quantity, share), scale)
-        return self.line(charge, line_id, written, unit_price, exact.multiply(amount, share), f"{description}, {words}", service, words)
+        found = self.line(charge, line_id, written, unit_price, exact.multiply(amount, share), f"{description}, {words}", service, words)
+        self.traces[line_id] = self.traces[line_id]._replace(figures=figures, share=share)
+        return found
 
     def cadence_lines(self, run: Run) -> list[InvoiceLine]:
         """A charge billed every `cadence`: here when its cadence period starts (in advance) or ends (in arrears) with this period."""
@@ -334,7 +355,9 @@ class _Pricer:
         envelope = Envelope(self.envelope.tariff, self.envelope.account, self.period, document)
         checked = check_usage(envelope, self.version, self.meters_of(charge))
         values = {**checked.values, "period_days": Decimal(self.period.days), "active_days": Decimal(segment.days)}
-        return charge_figures(charge, PricingInput(checked.edition, values, checked.activations, checked.meter_details), self.period)
+        self.checked = PricingInput(checked.edition, values, checked.activations, checked.meter_details)
+        self.segment = segment
+        return charge_figures(charge, self.checked, self.period)
 
     def line(
         self,
@@ -352,6 +375,8 @@ class _Pricer:
             rounded = exact.round_to(amount, rounding.scale, rounding.mode)
         else:
             rounded = amount if isinstance(amount, Decimal) else exact.round_to(amount, rounding.scale, rounding.mode)
+        if self.checked is not None:
+            self.traces[line_id] = LineTrace(charge, self.checked, self.segment, (quantity, unit_price, rounded, description), None)
         return InvoiceLine(line_id, description, quantity, charge.unit, unit_price, rounded, charge.source, service, fraction)
 
 

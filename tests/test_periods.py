@@ -341,3 +341,39 @@ def test_explain_shows_the_credit_of_unused_days():
         "price = 30.00",
         "[basic, 2026-11-11 to 2026-11-30] price × −days / period days = 30.00 = 30.00 × −20 / 30 = -20.00",
     ]
+
+
+DAYS_TARIFF = """\
+id: seat-days
+version: "1"
+effective_from: 2026-01-01
+currency: EUR
+description: seats billed for the days they are active, by formula
+billing_cycle: {period: calendar_month}
+settlement: {mode: postpaid, deduction_window: {from_day: 1, until_day: 3}}
+rounding: {scale: 2, mode: half_up, apply: per_line}
+editions: {team: {}}
+meters:
+  seats: {type: integer, aggregation: max, maximum: 1000}
+charges:
+  seats:
+    model: per_unit
+    quantity: seats * active_days / period_days
+    unit_price: 9.00
+    editions: [team]
+"""
+
+
+def test_formulas_use_the_period_length_and_the_active_days(tmp_path: Path):
+    (tmp_path / "seat-days").mkdir()
+    (tmp_path / "seat-days" / "2026-01-01.yaml").write_text(DAYS_TARIFF)
+    tariff = engine.load_tariff(tmp_path / "seat-days")
+    document = {"account": "a", "period": "2026-11", "edition": "team", "usage": {"seats": 3}}
+    # a whole month: 3 × 30 / 30 = 3 seats × 9.00 = 27.00
+    assert price(tariff, document).total == Decimal("27.00")
+    # from 2026-11-21: 3 × 10 / 30 = 1 seat × 9.00 = 9.00
+    late = price(tariff, {**document, "timeline": {"start": "2026-11-21"}})
+    assert [(line.quantity, line.amount) for line in late.lines] == [(Decimal(1), Decimal("9.00"))]
+    assert engine.explain(tariff, {**document, "timeline": {"start": "2026-11-21"}}).lines[0].text == (
+        "(seats * active_days / period_days) × unit_price = (3 * 10 / 30) × 9.00 = 1 × 9.00 = 9.00"
+    )

@@ -22,6 +22,7 @@ CHANGE_WORDS = {
     "higher_edition": "bill the higher edition for the whole period",
     "next_period": "take effect next period",
 }
+DATE_NAMES = frozenset(("period_days", "active_days"))  # what expressions may use of the dates, as exact numbers
 PERIOD_MONTHS = {"calendar_month": 1, "month": 1, "quarter": 3, "year": 12}
 DEFAULT_QUANTITY_SCALE = 4
 
@@ -138,6 +139,7 @@ def compile_billing(doc: Mapping[str, Any], rounding_apply: str, error: Reporter
     """The billing declarations of a schema-valid tariff document, every problem reported through `error`."""
     top = doc["billing_cycle"]
     _check_cycle(top, ["billing_cycle"], error)
+    _check_date_names(doc, error)
     default = cycle_of(top)
     cycles = {}
     declared = dict(top) != {"period": "calendar_month"}
@@ -168,6 +170,18 @@ def compile_billing(doc: Mapping[str, Any], rounding_apply: str, error: Reporter
 
 
 _CHARGE_KEYS = ("cadence", "timing", "proration")
+
+
+def _check_date_names(doc: Mapping[str, Any], error: Reporter) -> None:
+    """`period_days` and `active_days` are the period's; a meter, an option or an attribute cannot take those names."""
+    named: list[list[Any]] = [["meters", name] for name in doc.get("meters") or {}]
+    named += [["options", name] for name in doc.get("options") or {}]
+    for edition, spec in doc["editions"].items():
+        named += [["editions", edition, "attributes", name] for name in ((spec or {}).get("attributes") or {})]
+    for path in named:
+        if path[-1] in DATE_NAMES:
+            message = f"{'.'.join(map(str, path))}: '{path[-1]}' is the name expressions use for the period's days"
+            error(path, message, "name-clash", "choose another name")
 
 
 def _check_cycle(spec: Mapping[str, Any], path: list[Any], error: Reporter) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from engine.core.errors import Diagnostic, did_you_mean
 from engine.core.money import Rounding, decimals_of
 from engine.language import model as m
-from engine.language.billing import compile_billing
+from engine.language.billing import DATE_NAMES, compile_billing
 from engine.language.charges import MODELS, Charge
 from engine.language.expressions import Expression, ExpressionError, compile_expression, constant
 from engine.language.source import PathItem, Source, json_path
@@ -225,6 +225,8 @@ class _Compiler:
         value = params[key]
         if isinstance(value, Decimal | int) and not isinstance(value, bool):
             return constant(Decimal(value))
+        if any(name in str(value) for name in DATE_NAMES):
+            allowed |= DATE_NAMES  # the period's days, named only where used (the list of known names stays the tariff's)
         try:
             compiled = compile_expression(str(value), allowed)
         except ExpressionError as problem:

@@ -128,6 +128,7 @@ class _Writer:
         """The `PricingInput` that `usage.check_usage` gives, for the charges that need one."""
         version = self.version
         self.emit(1, f"values = {self.bind(dict(self.plan.edition.attributes))}.copy()", "activations = {}", "details = {}")
+        self.emit(1, f"values[{self.bind('period_days')}] = values[{self.bind('active_days')}] = Decimal(period.days)")
         for name, meter in version.meters.items():
             i, key = self.meter_index[name], self.bind(name)
             self.emit(1, f"if m{i} is not None:", f"    values[{key}] = Decimal(m{i})")

@@ -188,6 +188,7 @@ def check_usage(envelope: Envelope, version: m.TariffVersion, required: frozense
             ]
         )
     values: dict[str, Any] = dict(plan.edition.attributes)
+    values["period_days"] = values["active_days"] = Decimal(envelope.period.days)  # a whole period (engine.pricing.proration: a part)
     details: dict[str, tuple[str, int]] = {}
     usage = document.get("usage") or {}
     if not usage.keys() <= version.meters.keys():

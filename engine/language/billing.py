@@ -89,6 +89,7 @@ class Billing:
     cycles: Mapping[str, BillingCycle] = field(default_factory=_frozen)  # editions that declare their own
     charges: Mapping[tuple[str, str], ChargeBilling] = field(default_factory=_frozen)
     declared: bool = False  # anything beyond `billing_cycle: {period: calendar_month}`
+    monthly_whole_periods: bool = True  # `whole_months(...)`, computed once
 
     def cycle(self, edition: str) -> BillingCycle:
         return self.cycles.get(edition, self.default)
@@ -96,14 +97,14 @@ class Billing:
     def of(self, edition: str, charge: str) -> ChargeBilling:
         return self.charges.get((edition, charge), WHOLE_PERIOD)
 
-    @property
-    def monthly_whole_periods(self) -> bool:
-        """Every edition calendar-monthly and every charge on it: a plain `YYYY-MM` document prices as it always did."""
-        cycles = [self.default, *self.cycles.values()]
-        return all(c.cycle == MONTHLY.cycle for c in cycles) and all(b.cadence is None for b in self.charges.values())
 
 
 PLAIN = Billing()
+
+
+def whole_months(cycles: list[BillingCycle], charges: Mapping[tuple[str, str], ChargeBilling]) -> bool:
+    """Every edition calendar-monthly and every charge on it: a plain `YYYY-MM` document prices as it always did."""
+    return all(c.cycle == MONTHLY.cycle for c in cycles) and all(b.cadence is None for b in charges.values())
 
 
 def cycle_of(spec: Mapping[str, Any]) -> BillingCycle:
@@ -166,7 +167,8 @@ def compile_billing(doc: Mapping[str, Any], rounding_apply: str, error: Reporter
                 declared = True
                 cycle = cycles.get(edition, default)
                 charges[(edition, charge_id)] = _charge_billing(charge_id, merged, paths, cycle, rounding_apply, error)
-    return Billing(default, _frozen(cycles), _frozen(charges), declared) if declared else PLAIN
+    monthly = whole_months([default, *cycles.values()], charges)
+    return Billing(default, _frozen(cycles), _frozen(charges), declared, monthly) if declared else PLAIN
 
 
 _CHARGE_KEYS = ("cadence", "timing", "proration")

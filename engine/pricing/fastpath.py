@@ -30,7 +30,7 @@ from engine.pricing.evaluate import rounding_line, settlement_window
 from engine.pricing.invoice import Invoice, InvoiceLine, Settlement, TariffRef
 from engine.pricing.usage import ENVELOPE_KEYS, MAX_NAME_LENGTH, Envelope, account_text_ok, calendar_month
 
-_ENVELOPE_KEYS = frozenset(ENVELOPE_KEYS) - {"timeline"}  # a timeline is priced by engine.pricing.timeline
+_ENVELOPE_KEYS = frozenset(ENVELOPE_KEYS)
 _NOTHING: Mapping[str, Any] = {}
 _MONTHS: dict[str, Period] = {}  # calendar months seen, by label
 _KEPT = 4096  # entries a per-period cache keeps before starting over

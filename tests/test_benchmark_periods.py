@@ -41,3 +41,15 @@ def test_both_refuse_the_same_timelines(timeline):
     document = {"tariff": "prorated-plan", "account": "a", "period": "2026-12", "edition": "pro", "timeline": timeline}
     assert outcome(periods.rate, document) is None
     assert outcome(engine.quote, TARIFF, document) is None
+
+
+def test_the_periods_section_of_the_benchmark_runs(capsys):
+    from benchmarks.run import main
+
+    assert main(["--quick", "--only", "periods"]) == 0
+    rows = [line.split("  ")[0] for line in capsys.readouterr().out.splitlines()]
+    assert rows[-3:] == [
+        "per timeline invoice: engine.quote",
+        "per timeline invoice: hand-written rater",
+        "per timeline invoice: ratio",
+    ]

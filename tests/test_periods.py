@@ -377,3 +377,78 @@ def test_formulas_use_the_period_length_and_the_active_days(tmp_path: Path):
     assert engine.explain(tariff, {**document, "timeline": {"start": "2026-11-21"}}).lines[0].text == (
         "(seats * active_days / period_days) × unit_price = (3 * 10 / 30) × 9.00 = 1 × 9.00 = 9.00"
     )
+
+
+RULES_TARIFF = """\
+id: rules
+version: "1"
+effective_from: 2026-01-01
+currency: EUR
+description: the other edition-change rules, and an add-on bought within the month
+billing_cycle: {period: calendar_month}
+settlement: {mode: postpaid, deduction_window: {from_day: 1, until_day: 3}}
+rounding: {scale: 2, mode: half_up, apply: per_line}
+editions: {basic: {}, plus: {}}
+options:
+  backup: {type: switch}
+charges:
+  plan:
+    model: flat
+    proration: {by: day, upgrade: higher_edition, downgrade: next_period}
+    editions: {basic: {price: 10.00}, plus: {price: 31.00}}
+  backup:
+    model: option
+    option: backup
+    proration: by_day
+    editions:
+      basic: {table: [{value: true, price: 3.10}]}
+      plus: {table: [{value: true, price: 3.10}]}
+"""
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory: pytest.TempPathFactory) -> engine.Tariff:
+    folder = tmp_path_factory.mktemp("rules") / "rules"
+    folder.mkdir()
+    (folder / "2026-01-01.yaml").write_text(RULES_TARIFF)
+    return engine.load_tariff(folder)
+
+
+def december(edition: str, *changes: dict[str, Any], addons: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"account": "a", "period": "2026-12", "edition": edition, "addons": addons or {}, "timeline": {"changes": list(changes)}}
+
+
+def test_an_upgrade_bills_the_higher_edition_and_a_downgrade_takes_effect_next_period(rules):
+    # upgrade on 2026-12-11, higher_edition: plus for the whole month = 31.00
+    assert amounts(price(rules, december("basic", {"on": "2026-12-11", "edition": "plus"}))) == {"plan": Decimal("31.00")}
+    # downgrade on 2026-12-11, next_period: plus (in force on 2026-12-01) for the whole month = 31.00
+    assert amounts(price(rules, december("plus", {"on": "2026-12-11", "edition": "basic"}))) == {"plan": Decimal("31.00")}
+
+
+def test_an_add_on_bought_within_the_month_is_prorated_by_day(rules):
+    invoice = price(rules, december("basic", {"on": "2026-12-22", "addons": {"backup": True}}))
+    # plan basic for the whole month 10.00 (the add-on changes nothing of it); backup 3.10 × 10 / 31 = 1.00
+    assert amounts(invoice) == {"plan": Decimal("10.00"), "backup": Decimal("1.00")}
+    assert invoice.to_dict()["lines"][1]["service_period"] == {"first": "2026-12-22", "last": "2026-12-31"}
+
+
+def test_an_add_on_across_an_upgrade_is_prorated_on_each_edition(rules):
+    invoice = price(rules, december("basic", {"on": "2026-12-11", "edition": "plus"}, addons={"backup": True}))
+    # plan: plus for the month 31.00; backup 3.10 × 10 / 31 = 1.00 on basic, 3.10 × 21 / 31 = 2.10 on plus
+    assert amounts(invoice) == {"plan": Decimal("31.00"), "backup@2026-12-01": Decimal("1.00"), "backup@2026-12-11": Decimal("2.10")}
+    assert invoice.total == Decimal("34.10")
+
+
+def test_validate_says_what_to_write_for_anniversary_calendar_months(tmp_path: Path):
+    text = RULES_TARIFF.replace("billing_cycle: {period: calendar_month}", "billing_cycle: {period: calendar_month, alignment: anniversary}")
+    text = text.replace("    proration: by_day\n", "    proration: {by: day, credit_unused: true}\n")
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "2026-01-01.yaml").write_text(text)
+    with pytest.raises(engine.TariffError) as caught:
+        engine.load_tariff(tmp_path / "rules")
+    assert [str(d).split(": ", 1)[1] for d in caught.value.diagnostics] == [
+        "error: billing_cycle.alignment: a calendar_month is aligned to the calendar [billing-cycle]\n"
+        "hint: write period: month with alignment: anniversary for periods from the subscription's start day",
+        "error: charges.backup.proration.credit_unused: only a fee billed in advance has unused days to credit [proration]\n"
+        "hint: write timing: in_advance on the charge, or take credit_unused off",
+    ]

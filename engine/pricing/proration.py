@@ -196,10 +196,17 @@ class _Pricer:
         if rule in ("higher_edition", "next_period"):
             whole = self.whole_run(charge_id, rule)
             runs = [] if whole is None else [whole]
-        several = len(runs) > 1
-        found: list[InvoiceLine] = []
+        parted = len(runs) > 1  # the usage is cut into parts
+        priced = []
         for index, run in enumerate(runs):
-            found += self.run_lines(run, rule, several, first=index == 0, last=index == len(runs) - 1)
+            figures = self.figures(run[1], run[0], self.usage_of(run[1], run[0], parted))
+            if figures is not None:
+                priced.append((index, run, figures, self.checked))
+        several = len(priced) > 1  # the charge has a line per part
+        found: list[InvoiceLine] = []
+        for index, run, figures, checked in priced:
+            self.checked, self.segment = checked, run[0]
+            found += self.run_lines(run, figures, rule, several, first=index == 0, last=index == len(runs) - 1)
         return found
 
     def runs(self, charge_id: str) -> list[Run]:
@@ -234,12 +241,11 @@ class _Pricer:
         whole = Segment(self.parts[0].first, self.parts[-1].last, chosen.edition, chosen.addons, None)
         return whole, charge, self.version.billing.of(chosen.edition, charge_id)
 
-    def run_lines(self, run: Run, rule: str | None, several: bool, *, first: bool, last: bool) -> Iterator[InvoiceLine]:
+    def run_lines(
+        self, run: Run, figures: LineFigures, rule: str | None, several: bool, *, first: bool, last: bool
+    ) -> Iterator[InvoiceLine]:
         segment, charge, billing = run
         proration, period = billing.proration, self.period
-        figures = self.figures(charge, segment, self.usage_of(charge, segment, several))
-        if figures is None:
-            return
         quantity, unit_price, amount, description = figures
         if several:
             description = f"{description} ({segment.edition})"

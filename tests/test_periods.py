@@ -452,3 +452,67 @@ def test_validate_says_what_to_write_for_anniversary_calendar_months(tmp_path: P
         "error: charges.backup.proration.credit_unused: only a fee billed in advance has unused days to credit [proration]\n"
         "hint: write timing: in_advance on the charge, or take credit_unused off",
     ]
+
+
+def test_timeline_explanations_are_valid_under_the_published_schema():
+    import json
+
+    import jsonschema
+    from referencing import Registry, Resource
+
+    from engine.core.resources import schema
+
+    registry = Registry().with_resources([(schema(n)["$id"], Resource.from_contents(schema(n))) for n in ("invoice", "explanation")])
+    validator = jsonschema.Draft7Validator(schema("explanation"), registry=registry)
+    tariff = engine.load_tariff(PERIODS / "annual-seats")
+    document = {
+        "account": "a",
+        "period": {"from": "2026-03-10", "to": "2026-04-09"},
+        "edition": "team",
+        "usage": {"seats": 5, "api_calls": [0, 12000]},
+        "timeline": {"start": "2026-03-10"},
+    }
+    explanation = engine.explain(tariff, document)
+    assert list(validator.iter_errors(json.loads(explanation.to_json()))) == []
+    # 5 × 96.00 = 480.00 for the year; (12,000 − 10,000) / 1,000 = 2 × 0.50 = 1.00
+    assert [line.amount for line in explanation.lines] == [Decimal("480.00"), Decimal("1.00")]
+    assert "seats covers 2026-03-10 to 2027-03-09" in explanation.checks
+
+
+YEARLY_EDITION = """\
+id: yearly
+version: "1"
+effective_from: 2026-01-01
+currency: EUR
+description: a monthly edition and a yearly one
+billing_cycle: {period: calendar_month}
+settlement: {mode: postpaid, deduction_window: {from_day: 1, until_day: 3}}
+rounding: {scale: 2, mode: half_up, apply: per_line}
+editions:
+  monthly: {}
+  yearly:
+    billing_cycle: {period: year}
+charges:
+  plan:
+    model: flat
+    editions: {monthly: {price: 10.00}, yearly: {price: 100.00}}
+"""
+
+
+def test_an_edition_with_its_own_billing_cycle(tmp_path: Path):
+    (tmp_path / "yearly").mkdir()
+    (tmp_path / "yearly" / "2026-01-01.yaml").write_text(YEARLY_EDITION)
+    tariff = engine.load_tariff(tmp_path / "yearly")
+    year = price(tariff, {"account": "a", "period": "2026", "edition": "yearly"})
+    # one year of the yearly edition: 100.00, for 2026-01-01 to 2026-12-31
+    assert (amounts(year), year.to_dict()["first_day"], year.to_dict()["last_day"]) == ({"plan": Decimal("100.00")}, "2026-01-01", "2026-12-31")
+    assert amounts(price(tariff, {"account": "a", "period": "2026-03", "edition": "monthly"})) == {"plan": Decimal("10.00")}
+    assert refusal(tariff, {"account": "a", "period": "2026-03", "edition": "yearly"}) == [
+        "period: error: 2026-03 (2026-03-01 to 2026-03-31) is not a billing period of yearly version 1 (year, calendar-aligned) [period]\n"
+        "hint: write YYYY-MM, YYYY-Qn, YYYY, or {from: DATE, to: DATE} with a period's first and last day"
+    ]
+    change = {"account": "a", "period": "2026-03", "edition": "monthly", "timeline": {"changes": [{"on": "2026-03-10", "edition": "yearly"}]}}
+    assert refusal(tariff, change) == [
+        "timeline.changes[0].edition: error: monthly and yearly have different billing periods; "
+        "a change between them takes effect next period [edition-change]"
+    ]

@@ -71,3 +71,38 @@ def test_prorated_parts_add_up_to_the_whole_fee_within_one_unit_per_line(fee, mo
     # the sum is at most one cent per line from the whole fee
     assert abs(invoice.total - fee) <= Decimal("0.01") * len(invoice.lines)
     assert sum(int(line.fraction.split(" of ")[0]) for line in invoice.lines if line.fraction) == calendar.monthrange(year, number)[1]
+
+
+DAYS = st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)).map(dt.date.isoformat)
+ANYTHING = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=12), DAYS)
+CHANGES = st.lists(
+    st.one_of(
+        st.fixed_dictionaries({"on": DAYS, "edition": st.sampled_from(["pro", "flagship", "gold"])}),
+        st.fixed_dictionaries({"on": DAYS, "addons": st.dictionaries(st.text(max_size=5), ANYTHING, max_size=2)}),
+        st.dictionaries(st.sampled_from(["on", "edition", "addons", "when"]), ANYTHING, max_size=3),
+        ANYTHING,
+    ),
+    max_size=4,
+)
+TIMELINES = st.one_of(
+    ANYTHING,
+    st.fixed_dictionaries({}, optional={"start": st.one_of(DAYS, ANYTHING), "changes": st.one_of(CHANGES, ANYTHING), "cancelled_on": DAYS}),
+)
+PERIODS = st.one_of(
+    st.sampled_from(["2026-12", "2026-Q4", "2026", "0001-01", "9000-12"]),
+    st.fixed_dictionaries({"from": DAYS, "to": DAYS}),
+    ANYTHING,
+)
+TARIFFS = [PRORATED, engine.load_tariff(FIXTURES / "periods" / "annual-seats"), engine.load_tariff(FIXTURES.parent.parent / "tariffs" / "tencent-im")]
+
+
+@given(st.sampled_from(TARIFFS), PERIODS, st.sampled_from(["pro", "team", "flagship"]), TIMELINES)
+def test_any_timeline_gives_an_invoice_or_a_usage_error(tariff, period, edition, timeline):
+    document = {"account": "a", "period": period, "edition": edition, "usage": {name: 1 for name in tariff.versions[-1].meters}}
+    document["timeline"] = timeline
+    try:
+        invoice = price(tariff, document)
+    except engine.UsageError as error:
+        assert error.diagnostics
+        return
+    assert invoice.to_json() == price(tariff, document).to_json()

@@ -68,6 +68,14 @@ def price_timeline(version: m.TariffVersion, envelope: Envelope) -> Invoice:
 
 def price_timeline_traced(version: m.TariffVersion, envelope: Envelope) -> tuple[Invoice, Mapping[str, LineTrace]]:
     """`price_timeline`, and how each line was priced (by line id)."""
+    try:
+        return _price_timeline(version, envelope)
+    except (ValueError, OverflowError):  # a period counted from a start near year 1 or 9999
+        message = "the period and the timeline's dates run outside the calendar (years 1 to 9999)"
+        raise UsageError([Diagnostic(message=message, rule="period", path="period")]) from None
+
+
+def _price_timeline(version: m.TariffVersion, envelope: Envelope) -> tuple[Invoice, Mapping[str, LineTrace]]:
     document = envelope.document
     timeline = read_timeline(document.get("timeline"))
     edition = document["edition"]

@@ -114,7 +114,7 @@ def render_text(invoice: Invoice) -> str:
         rows.append(
             (
                 line.id,
-                line.description,
+                line.description + ("" if line.service is None or line.fraction else f", {line.service[0]} to {line.service[1]}"),
                 text(line.quantity) + (f" {line.unit}" if line.unit else ""),
                 "" if line.unit_price is None else text(line.unit_price),
                 text(line.amount),

@@ -58,6 +58,11 @@ def test_calendar_quarters_and_years():
     assert (quarter.first, quarter.last, quarter.days) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31), 92)  # 31 + 30 + 31
     year = Cycle(12, "anniversary").period_containing(dt.date(2026, 12, 1), dt.date(2026, 3, 10))
     assert (year.first, year.last) == (dt.date(2026, 3, 10), dt.date(2027, 3, 9))
+    two = Cycle(2, "calendar").period_containing(dt.date(2026, 4, 30), None)
+    assert (two.first, two.last, two.days) == (dt.date(2026, 3, 1), dt.date(2026, 4, 30), 61)  # 31 + 30
+    quarter_from_31st = Cycle(3, "anniversary").period_containing(dt.date(2026, 6, 1), dt.date(2025, 8, 31))
+    # 2025-08-31, 2025-11-30, 2026-02-28, 2026-05-31 (the 31st again), 2026-08-31
+    assert (quarter_from_31st.first, quarter_from_31st.last) == (dt.date(2026, 5, 31), dt.date(2026, 8, 30))
 
 
 # -- the worked examples -----------------------------------------------------------------------

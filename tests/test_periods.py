@@ -521,3 +521,12 @@ def test_an_edition_with_its_own_billing_cycle(tmp_path: Path):
         "timeline.changes[0].edition: error: monthly and yearly have different billing periods; "
         "a change between them takes effect next period [edition-change]"
     ]
+
+
+def test_explain_says_why_a_yearly_fee_has_no_line_this_month():
+    tariff = engine.load_tariff(PERIODS / "annual-seats")
+    document = {"account": "a", "period": "2026-04", "edition": "team", "usage": {"api_calls": 25500}, "timeline": {"start": "2026-03-10"}}
+    explanation = engine.explain(tariff, document)
+    assert explanation.came_to_nothing == (
+        ("seats", "annual-seats/2026-01-01.yaml:22", "billed every year, in advance: no year of it starts with this period"),
+    )

@@ -178,7 +178,8 @@ def _timeline_explanation(version: m.TariffVersion, envelope: Envelope) -> Expla
                 LineExplanation(line.id, line.source, formula, tuple(steps), line.amount, context.condition(trace.charge), zero, rounded)
             )
     priced = {trace.charge.id for trace in traces.values()}
-    no_lines = tuple(NoLine(c.id, c.source, "no line for this period") for c in _all_charges(version, whole.plan) if c.id not in priced)
+    absent = [c for c in _all_charges(version, whole.plan) if c.id not in priced]
+    no_lines = tuple(NoLine(c.id, c.source, segments.absent_reason(version, whole.plan, c, whole.no_line_reason)) for c in absent)
     return Explanation(
         invoice=invoice,
         version=f"{version.file} (version {version.version}), in force on {envelope.period.first}",

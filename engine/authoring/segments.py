@@ -14,6 +14,8 @@ from decimal import Decimal
 from engine.core import exact
 from engine.core.money import Rounding, text
 from engine.core.periods import Period
+from engine.language import model as m
+from engine.language.charges import Charge
 from engine.pricing.invoice import Invoice, InvoiceLine
 from engine.pricing.proration import LineTrace
 
@@ -69,3 +71,13 @@ def timeline_checks(invoice: Invoice, traces: Mapping[str, LineTrace], period: P
         elif line.service is not None:
             found.append(f"{line.id} covers {line.service[0]} to {line.service[1]}")
     return found
+
+
+def absent_reason(version: m.TariffVersion, plan: m.EditionPlan, charge: Charge, otherwise: Callable[[Charge], str]) -> str:
+    """Why a charge has no line on a timeline's invoice: its cadence, or what the whole-period explanation says."""
+    billing = version.billing.of(plan.edition.name, charge.id)
+    if billing.cadence is None or all(c.id != charge.id for c in plan.charges):
+        return otherwise(charge)
+    when = "starts" if billing.timing == "in_advance" else "ends"
+    every = billing.cadence.words()
+    return f"billed every {every}, {billing.timing.replace('_', ' ')}: no {every} of it {when} with this period"

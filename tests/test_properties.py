@@ -111,6 +111,9 @@ def usage_documents(draw: st.DrawFn, tariff: engine.Tariff, valid: bool = False)
             usage[name] = draw(meter_values(meter, days if meter.partial_series else _days_of(period), valid))
     document["usage"] = usage
     document["addons"] = draw(_addons(version, plan, period, valid))
+    if version.billing.cycle(edition).cycle.alignment == "anniversary":  # periods count from the subscription's start
+        start = version.effective_from.replace(day=1) + dt.timedelta(days=draw(st.integers(0, 27)))
+        document["timeline"] = {"start": start.isoformat()}
     if not valid and not draw(st.integers(0, 14)):
         document[draw(st.sampled_from(["usage_x", "colour", "addons"]))] = draw(GARBAGE)
     return document

@@ -64,7 +64,7 @@ def test_schema_errors_each_at_their_line_and_column(tmp_path):
         f"tencent-im/2022-01-01.yaml:{line_of(text, 'mode: half_up')}:3: error: rounding: missing required key 'scale' [schema]\n"
         "hint: Decimals kept (2 = cents)",
         f"tencent-im/2022-01-01.yaml:{line_of(text, 'pricee')}:28: error: charges.plan.editions.trial.pricee: "
-        "unknown key 'pricee' (allowed: price) [schema]\nhint: did you mean 'price'?",
+        "unknown key 'pricee' (allowed: cadence, price, proration, timing) [schema]\nhint: did you mean 'price'?",
         f"tencent-im/2022-01-01.yaml:{line_of(text, 'model: blockz')}:12: error: charges.dau_overage.model: "
         "'blockz' is not one of: flat, per_unit, blocks, tiered, option, trial [schema]\nhint: did you mean 'blocks'?",
     ]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from engine.authoring import segments
 from engine.authoring.formulas import atomic, is_number, put_values
 from engine.core.money import PRICING_CONTEXT, ZERO, decimals_of, text
 from engine.core.periods import Period
@@ -27,6 +28,7 @@ from engine.language.charges.base import show
 from engine.language.expressions import Expression
 from engine.pricing.evaluate import price
 from engine.pricing.invoice import Invoice, InvoiceLine
+from engine.pricing.proration import needs_timeline, price_timeline_traced
 from engine.pricing.quote import select_version
 from engine.pricing.usage import Envelope, check_usage, read_envelope
 
@@ -132,6 +134,8 @@ def explain(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -
     """
     envelope = read_envelope(usage)
     version = select_version(tariff_or_catalog, envelope)
+    if needs_timeline(version, envelope):
+        return _timeline_explanation(version, envelope)
     checked = check_usage(envelope, version)
     invoice = price(version, envelope, checked)
     context = Context(version, envelope, checked)
@@ -145,6 +149,43 @@ def explain(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -
         checks=tuple(context.checks()),
         meters=tuple(context.meter(meter) for meter in version.meters.values()),
         lines=lines,
+        no_lines=no_lines,
+        total=_total_text(invoice, version),
+    )
+
+
+def _timeline_explanation(version: m.TariffVersion, envelope: Envelope) -> Explanation:
+    """A period with a timeline: each line explained on the days it covers, then the part of the period it bills."""
+    invoice, traces = price_timeline_traced(version, envelope)
+    period = Period(envelope.period.label, *(invoice.days or (envelope.period.first, envelope.period.last)))
+    whole = Context(version, envelope._replace(period=period), check_usage(envelope._replace(period=period), version, frozenset()))
+    lines = []
+    with decimal.localcontext(PRICING_CONTEXT):
+        for line in invoice.lines:
+            trace = traces.get(line.id)
+            if trace is None:
+                continue  # the rounding line
+            context = Context(version, envelope._replace(period=period), trace.checked)
+            formula, steps, reason = trace.charge.explain(context, line)
+            if trace.share is None:
+                steps, rounded = context.finish(steps, line)
+            else:
+                formula, steps, rounded = segments.prorated(formula, steps, trace, line, version.rounding, context.figure)
+            where = segments.segment_words(trace, line)
+            formula = f"[{where}] {formula}" if where else formula
+            zero = reason if line.amount == ZERO else None
+            lines.append(
+                LineExplanation(line.id, line.source, formula, tuple(steps), line.amount, context.condition(trace.charge), zero, rounded)
+            )
+    priced = {trace.charge.id for trace in traces.values()}
+    absent = [c for c in _all_charges(version, whole.plan) if c.id not in priced]
+    no_lines = tuple(NoLine(c.id, c.source, segments.absent_reason(version, whole.plan, c, whole.no_line_reason)) for c in absent)
+    return Explanation(
+        invoice=invoice,
+        version=f"{version.file} (version {version.version}), in force on {envelope.period.first}",
+        checks=(*whole.checks(), *segments.timeline_checks(invoice, traces, period)),
+        meters=tuple(whole.meter(meter) for meter in version.meters.values()),
+        lines=tuple(lines),
         no_lines=no_lines,
         total=_total_text(invoice, version),
     )

@@ -17,6 +17,7 @@ from typing import Any
 from engine.core.errors import Diagnostic, did_you_mean
 from engine.core.money import Rounding, decimals_of
 from engine.language import model as m
+from engine.language.billing import DATE_NAMES, compile_billing
 from engine.language.charges import MODELS, Charge
 from engine.language.expressions import Expression, ExpressionError, compile_expression, constant
 from engine.language.source import PathItem, Source, json_path
@@ -75,6 +76,7 @@ class _Compiler:
         if self.partial:
             return None  # whether a meter or an option is unused cannot be told while charges are broken
         self.check_unused(meters, options)
+        billing = compile_billing(doc, rounding.apply, self.error)
         if any(d.severity == "error" for d in self.diagnostics) or effective is None:
             return None
         window = doc["settlement"].get("deduction_window") or {}
@@ -93,6 +95,7 @@ class _Compiler:
             file=self.source.name,
             sha256=self.source.sha256,
             warnings=tuple(d for d in self.diagnostics if d.severity == "warning"),
+            billing=billing,
         )
 
     def date(self, path: list[PathItem], text: str) -> dt.date | None:
@@ -223,6 +226,8 @@ class _Compiler:
         value = params[key]
         if isinstance(value, Decimal | int) and not isinstance(value, bool):
             return constant(Decimal(value))
+        if any(name in str(value) for name in DATE_NAMES):
+            allowed |= DATE_NAMES  # the period's days, named only where used (the list of known names stays the tariff's)
         try:
             compiled = compile_expression(str(value), allowed)
         except ExpressionError as problem:

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.core.money import Rounding
+from engine.language.billing import PLAIN, Billing
 from engine.language.charges import Charge
 
 
@@ -93,6 +94,7 @@ class TariffVersion:
     file: str
     sha256: str
     warnings: tuple[Any, ...] = ()
+    billing: Billing = PLAIN  # periods, timing and proration (engine.language.billing)
 
     @property
     def editions(self) -> tuple[str, ...]:

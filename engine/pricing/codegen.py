@@ -128,6 +128,7 @@ class _Writer:
         """The `PricingInput` that `usage.check_usage` gives, for the charges that need one."""
         version = self.version
         self.emit(1, f"values = {self.bind(dict(self.plan.edition.attributes))}.copy()", "activations = {}", "details = {}")
+        self.emit(1, f"values[{self.bind('period_days')}] = values[{self.bind('active_days')}] = Decimal(period.days)")
         for name, meter in version.meters.items():
             i, key = self.meter_index[name], self.bind(name)
             self.emit(1, f"if m{i} is not None:", f"    values[{key}] = Decimal(m{i})")
@@ -212,6 +213,8 @@ def _series_reader(meter: m.Meter) -> Callable[[list[Any], Period], Any]:
             return None
         if aggregation == "max":
             return top
+        if aggregation == "mean":
+            return None  # the general path computes the exact mean
         if aggregation == "sum":  # `usage._exact_sum`: in the pinned context, or refused there
             with decimal.localcontext(PRICING_CONTEXT):
                 return sum([Decimal(n) for n in raw], Decimal(0))

@@ -6,6 +6,7 @@ floats, so the same tariff and usage always give byte-identical output.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,9 +24,12 @@ class InvoiceLine:
     unit_price: Decimal | None
     amount: Decimal
     source: str
+    # Only on lines that do not cover the invoice's whole period (engine.pricing.timeline):
+    service: tuple[dt.date, dt.date] | None = None  # the days the line covers
+    fraction: str | None = None  # "20 of 31 days": the part of the period a prorated line bills
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "id": self.id,
             "description": self.description,
             "quantity": text(self.quantity),
@@ -34,6 +38,11 @@ class InvoiceLine:
             "amount": text(self.amount),
             "source": self.source,
         }
+        if self.service is not None:
+            found["service_period"] = {"first": self.service[0].isoformat(), "last": self.service[1].isoformat()}
+        if self.fraction is not None:
+            found["fraction"] = self.fraction
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +70,14 @@ class Invoice:
     lines: tuple[InvoiceLine, ...]
     total: Decimal
     settlement: Settlement
+    days: tuple[dt.date, dt.date] | None = None  # first and last day, on invoices priced from a timeline
 
     def to_dict(self) -> dict[str, Any]:
+        days = {} if self.days is None else {"first_day": self.days[0].isoformat(), "last_day": self.days[1].isoformat()}
         return {
             "account": self.account,
             "period": self.period,
+            **days,
             "edition": self.edition,
             "currency": self.currency,
             "tariff": {
@@ -87,10 +99,14 @@ class Invoice:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, separators=(",", ": ") if indent else (",", ":"))
 
 
+def _days(invoice: Invoice) -> str:
+    return "" if invoice.days is None else f" ({invoice.days[0]} to {invoice.days[1]})"
+
+
 def render_text(invoice: Invoice) -> str:
     """A readable table for a terminal."""
     header = (
-        f"Invoice {invoice.account}  period {invoice.period}  edition {invoice.edition}\n"
+        f"Invoice {invoice.account}  period {invoice.period}{_days(invoice)}  edition {invoice.edition}\n"
         f"Tariff {invoice.tariff.id} version {invoice.tariff.version} ({invoice.tariff.file}, sha256 {invoice.tariff.sha256[:12]}…)\n"
     )
     rows = [("line", "description", "quantity", "unit price", f"amount {invoice.currency}")]
@@ -98,7 +114,7 @@ def render_text(invoice: Invoice) -> str:
         rows.append(
             (
                 line.id,
-                line.description,
+                line.description + ("" if line.service is None or line.fraction else f", {line.service[0]} to {line.service[1]}"),
                 text(line.quantity) + (f" {line.unit}" if line.unit else ""),
                 "" if line.unit_price is None else text(line.unit_price),
                 text(line.amount),

@@ -9,7 +9,9 @@ from engine.core.errors import Diagnostic, UsageError, did_you_mean
 from engine.language import model as m
 from engine.pricing.evaluate import price
 from engine.pricing.fastpath import fast_plan, quick_envelope
+from engine.pricing.fasttimeline import fast_timeline
 from engine.pricing.invoice import Invoice
+from engine.pricing.proration import needs_timeline, price_timeline
 from engine.pricing.usage import Envelope, check_usage, read_envelope
 
 
@@ -17,9 +19,19 @@ def quote(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -> 
     """Price one usage document; raises `UsageError` with every problem found."""
     envelope = quick_envelope(usage) or read_envelope(usage)
     version = select_version(tariff_or_catalog, envelope)
+    if needs_timeline(version, envelope):
+        return fast_timeline(version, envelope) or price_timeline(version, envelope)
     plan = version.plans.get(envelope.document["edition"])
     fast = None if plan is None else fast_plan(version, plan).invoice(envelope)
     return fast or price(version, envelope, check_usage(envelope, version))
+
+
+def price_version(version: m.TariffVersion, envelope: Envelope) -> Invoice:
+    """The invoice of a document under `version`, whatever its dates (a review prices scenarios under
+    both versions): the general path, as `quote` takes it, timelines included."""
+    if needs_timeline(version, envelope):
+        return price_timeline(version, envelope)
+    return price(version, envelope, check_usage(envelope, version))
 
 
 def select_version(tariff_or_catalog: m.Tariff | m.Catalog, envelope: Envelope) -> m.TariffVersion:

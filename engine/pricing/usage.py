@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from engine.core import exact
 from engine.core.errors import Diagnostic, UsageError, did_you_mean
 from engine.core.money import PRICING_CONTEXT
 from engine.core.periods import Period
@@ -24,7 +25,7 @@ from engine.core.values import shown as _show
 from engine.language import model as m
 from engine.language.charges import OptionCharge, PricingInput
 
-ENVELOPE_KEYS = ("tariff", "account", "period", "edition", "usage", "addons")
+ENVELOPE_KEYS = ("tariff", "account", "period", "edition", "usage", "addons", "timeline")
 _ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS)
 MAX_ACCOUNT_LENGTH = 128
 MAX_NAME_LENGTH = 100  # a tariff id or an edition name
@@ -64,6 +65,52 @@ def calendar_month(label: Any, path: str = "period") -> Period | Diagnostic:
     return Period(text, dt.date(year, month, 1), dt.date(year, month, last))
 
 
+_QUARTER = re.compile(r"([0-9]{4})-Q([1-4])")
+_YEAR = re.compile(r"[0-9]{4}")
+MEAN_SCALE = 20  # decimals of a time-weighted mean that does not terminate (expressions compute with decimals)
+
+
+def period_of(label: Any, path: str = "period") -> Period | Diagnostic:
+    """The period a usage document names: `YYYY-MM`, `YYYY-Qn`, `YYYY`, or `{from: DATE, to: DATE}`.
+
+    Whether it is a billing period of the tariff is for the version to say (`engine.pricing.timeline`).
+    """
+    if isinstance(label, str) and (match := _QUARTER.fullmatch(label)) and 1 <= int(match.group(1)) <= LAST_YEAR:
+        year, quarter = int(match.group(1)), int(match.group(2))
+        last = dt.date(year, quarter * 3, calendar.monthrange(year, quarter * 3)[1])
+        return Period(label, dt.date(year, quarter * 3 - 2, 1), last)
+    if isinstance(label, str) and _YEAR.fullmatch(label) and 1 <= int(label) <= LAST_YEAR:
+        return Period(label, dt.date(int(label), 1, 1), dt.date(int(label), 12, 31))
+    if isinstance(label, Mapping):
+        return _explicit_period(label, path)
+    return calendar_month(label, path)
+
+
+def _explicit_period(label: Mapping[str, Any], path: str) -> Period | Diagnostic:
+    if set(label) != {"from", "to"}:
+        return _problem(path, "an explicit period is {from: DATE, to: DATE}, its first and last day", "period")
+    days = [day_of(label[key]) for key in ("from", "to")]
+    first, last = days
+    if first is None or last is None:
+        key = "from" if first is None else "to"
+        return _problem(f"{path}.{key}", f"expected a date YYYY-MM-DD, got {_show(label[key]) or _kind(label[key])}", "period")
+    if last < first or first.year > LAST_YEAR:
+        return _problem(path, f"the period ends on {last}, before it starts on {first}", "period")
+    return Period(f"{first.isoformat()}/{last.isoformat()}", first, last)
+
+
+def day_of(raw: Any) -> dt.date | None:
+    """A date as a usage document writes it (YAML date or YYYY-MM-DD text), or None."""
+    if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+        return raw
+    if isinstance(raw, str) and len(raw) == 10:
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            return None
+    return None
+
+
 def read_envelope(document: Any) -> Envelope:
     """The parts needed to pick a tariff and a version; raises `UsageError`."""
     if not isinstance(document, Mapping):
@@ -79,7 +126,7 @@ def read_envelope(document: Any) -> Envelope:
     if "period" not in document:
         problems.append(_problem("period", "missing: the calendar month billed (YYYY-MM)", "usage-missing"))
     else:
-        found = calendar_month(document["period"])
+        found = period_of(document["period"])
         if isinstance(found, Diagnostic):
             problems.append(found)
         else:
@@ -125,8 +172,11 @@ def _account(document: Mapping[str, Any], problems: list[Diagnostic]) -> str | N
     return None
 
 
-def check_usage(envelope: Envelope, version: m.TariffVersion) -> PricingInput:
-    """Check edition, meters and add-ons against `version`; raises `UsageError` with every problem."""
+def check_usage(envelope: Envelope, version: m.TariffVersion, required: frozenset[str] | None = None) -> PricingInput:
+    """Check edition, meters and add-ons against `version`; raises `UsageError` with every problem.
+
+    `required`: the meters that must be given (default: every meter the edition prices).
+    """
     document = envelope.document
     problems: list[Diagnostic] = []
     edition_name = document["edition"]
@@ -143,6 +193,7 @@ def check_usage(envelope: Envelope, version: m.TariffVersion) -> PricingInput:
             ]
         )
     values: dict[str, Any] = dict(plan.edition.attributes)
+    values["period_days"] = values["active_days"] = Decimal(envelope.period.days)  # a whole period (engine.pricing.proration: a part)
     details: dict[str, tuple[str, int]] = {}
     usage = document.get("usage") or {}
     if not usage.keys() <= version.meters.keys():
@@ -150,7 +201,7 @@ def check_usage(envelope: Envelope, version: m.TariffVersion) -> PricingInput:
     for name, meter in version.meters.items():
         path = f"usage.{name}"
         if name not in usage:
-            if name in plan.required_meters:
+            if name in (plan.required_meters if required is None else required):
                 problems.append(
                     _problem(
                         path, f"missing: the {edition_name} edition prices {name}", "meter", "give the period's value or a daily series"
@@ -191,6 +242,8 @@ def _meter_value(meter: m.Meter, raw: Any, path: str, period: Period, problems: 
             return max(checked)
         if meter.aggregation == "sum":
             return _exact_sum(checked, path, problems)
+        if meter.aggregation == "mean":
+            return _mean(checked, path, problems)
         return checked[-1]
     return _number(meter, raw, path, problems)
 
@@ -212,6 +265,12 @@ def _exact_sum(numbers: list[Decimal], path: str, problems: list[Diagnostic]) ->
     except decimal.DecimalException:
         problems.append(_problem(path, f"the daily values add up to more than {PRICING_CONTEXT.prec} significant digits", "meter-range"))
         return None
+
+
+def _mean(numbers: list[Decimal], path: str, problems: list[Diagnostic]) -> Decimal | None:
+    """The time-weighted mean of a daily series: each value weighs one day. Exact when it terminates, else MEAN_SCALE decimals."""
+    total = _exact_sum(numbers, path, problems)
+    return None if total is None else exact.written(exact.divide(total, Decimal(len(numbers))), MEAN_SCALE)
 
 
 def _number(meter: m.Meter, raw: Any, path: str, problems: list[Diagnostic]) -> Decimal | None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine.core.money import text
 from engine.language import model as m
+from engine.language.billing import CHANGE_WORDS
 from engine.language.charges import Charge
 from engine.language.charges.base import FactKind, FactRole, FactValue
 from engine.language.expressions import Expression
@@ -27,7 +28,6 @@ Value = FactValue
 Kind = FactKind
 Role = FactRole
 _SECTIONS = {"tariff": 0, "edition": 1, "meter": 2, "option": 3, "charge": 4}
-_PERIOD_WORDS = {"calendar_month": "month"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,7 @@ class Fact:
     unit: str = ""
     path: tuple[PathItem, ...] = ()
     role: Role = "price"
+    implied: bool = False  # the rule a file that does not write it has: compared by the diff, left out of the render
 
     @property
     def value_text(self) -> str:
@@ -77,7 +78,7 @@ def facts(version: m.TariffVersion, source: Source) -> tuple[Fact, ...]:
 
 def render_canonical(version: m.TariffVersion, source: Source) -> str:
     """One line per price point, sorted and stable; invoice wording left out."""
-    return "".join(fact.line + "\n" for fact in facts(version, source) if fact.role != "wording")
+    return "".join(fact.line + "\n" for fact in facts(version, source) if fact.role != "wording" and not fact.implied)
 
 
 def _tariff_facts(version: m.TariffVersion) -> Iterator[Fact]:
@@ -86,7 +87,9 @@ def _tariff_facts(version: m.TariffVersion) -> Iterator[Fact]:
     effective = version.effective_from.isoformat()
     yield Fact(("tariff", "effective from"), "tariff / effective from", effective, "text", path=("effective_from",), role="meta")
     yield Fact(("tariff", "currency"), "tariff / currency", version.currency, "text", path=("currency",))
-    yield Fact(("tariff", "billing cycle"), "tariff / billing cycle", version.billing_period, "text", path=("billing_cycle", "period"))
+    default = version.billing.default
+    cycle = "calendar_month" if default.written == "calendar_month" and default.time_zone == "UTC" else default.words()
+    yield Fact(("tariff", "billing cycle"), "tariff / billing cycle", cycle, "text", path=("billing_cycle", "period"))
     settlement = version.settlement
     yield Fact(("tariff", "settlement"), "tariff / settlement", settlement.mode, "text", path=("settlement", "mode"))
     window = "none" if settlement.from_day is None else f"days {settlement.from_day} to {settlement.until_day} of the next period"
@@ -102,6 +105,9 @@ def _tariff_facts(version: m.TariffVersion) -> Iterator[Fact]:
 def _edition_facts(version: m.TariffVersion) -> Iterator[Fact]:
     for name, plan in version.plans.items():
         yield Fact(("edition", name), f"edition {name}", "offered", "text", path=("editions", name))
+        if name in version.billing.cycles:  # an edition's own billing cycle; the others have the tariff's
+            words = version.billing.cycle(name).words()
+            yield Fact(("edition", name, "billing period"), f"edition {name} / billing period", words, "text", path=("editions", name))
         for attribute, value in plan.edition.attributes.items():
             path = ("editions", name, "attributes", attribute)
             yield Fact(("edition", name, attribute), f"edition {name} / {attribute}", value, "number", path=path)
@@ -153,8 +159,9 @@ class _ChargeFacts:
 
     @property
     def per_period(self) -> str:
-        period = _PERIOD_WORDS.get(self.version.billing_period, self.version.billing_period)
-        return f"{self.currency} per {period}"
+        billing = self.version.billing
+        cadence = billing.of(self.edition, self.charge.id).cadence or billing.cycle(self.edition).cycle
+        return f"{self.currency} per {cadence.words()}"
 
     def path(self, key: str) -> tuple[PathItem, ...]:
         """Where `key` is set for this edition: its override, else the charge's own, else the charge."""
@@ -174,7 +181,24 @@ class _ChargeFacts:
         found.append(self.fact("description", charge.description, "text", role="wording"))
         if charge.unit:
             found.append(self.fact("unit", charge.unit, "text", role="wording"))
-        return found + list(self.model_facts())
+        return found + list(self.model_facts()) + list(self.billing_facts())
+
+    def billing_facts(self) -> Iterator[Fact]:
+        """Cadence, timing and proration; implied (compared, not rendered) where the file does not write them."""
+        billing = self.version.billing.of(self.edition, self.charge.id)
+        cadence = "every billing period" if billing.cadence is None else f"every {billing.cadence.words()}"
+        proration = billing.proration
+        said = billing.declared
+        for name, value, key in (
+            ("cadence", cadence, "cadence"),
+            ("timing", billing.timing.replace("_", " "), "timing"),
+            ("proration", proration.words(), "proration"),
+            ("proration on upgrade", CHANGE_WORDS.get(proration.upgrade or "", "no rule"), "proration"),
+            ("proration on downgrade", CHANGE_WORDS.get(proration.downgrade or "", "no rule"), "proration"),
+            ("proration of a first partial period", "prorated" if proration.first_period == "prorate" else "whole period", "proration"),
+            ("proration credit for unused days", "yes" if proration.credit_unused else "no", "proration"),
+        ):
+            yield replace(self.fact(name, value, "text", key=key), implied=key not in said)
 
     def model_facts(self) -> Iterator[Fact]:
         yield from self.charge.facts(self)
@@ -204,5 +228,3 @@ class _ChargeFacts:
         if name is not None:
             key, label = (*key, name), f"{label} / {name}"
         return Fact(key, label, value, kind, unit, path)
-
-

@@ -247,7 +247,7 @@ def _summary(entity: Fact, side: dict[Key, Fact]) -> str:
 
 
 def _inner(entity: Fact, side: dict[Key, Fact]) -> str:
-    inner = [fact for key, fact in side.items() if fact.role == "price" and _belongs(key, entity.key, side)]
+    inner = [fact for key, fact in side.items() if fact.role == "price" and not fact.implied and _belongs(key, entity.key, side)]
     inner.sort(key=lambda fact: sort_key(fact.key))
     prefixes = (f"{entity.label} / ", f"{entity.key[-1]} / ")
     return "; ".join(f"{_strip(fact.label, prefixes)}: {fact.shown}" for fact in inner)

@@ -21,8 +21,8 @@ from engine.language import model as m
 from engine.language.catalog import is_version_file
 from engine.language.source import read_bounded
 from engine.pricing.documents import parse_usage
-from engine.pricing.evaluate import price
-from engine.pricing.usage import check_usage, read_envelope
+from engine.pricing.quote import price_version
+from engine.pricing.usage import read_envelope
 from engine.review.diff import relative_change
 
 USAGE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -116,7 +116,7 @@ def price_under(version: m.TariffVersion, usage: Any) -> Outcome:
         envelope = read_envelope(usage)
         if envelope.tariff is not None and envelope.tariff != version.id:
             raise usage_error("tariff", f"the usage is for tariff '{envelope.tariff}', not '{version.id}'", "tariff")
-        invoice = price(version, envelope, check_usage(envelope, version))
+        invoice = price_version(version, envelope)
     except UsageError as error:
         return Outcome(None, _reason(error.errors or error.diagnostics))
     return Outcome(invoice.total)

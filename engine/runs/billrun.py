@@ -69,8 +69,9 @@ class InvoiceWriter:
 
     def json(self, invoice: Invoice) -> str:
         ref, settlement, lines = invoice.tariff, invoice.settlement, invoice.lines
+        days = "" if invoice.days is None else f'"first_day":"{invoice.days[0].isoformat()}","last_day":"{invoice.days[1].isoformat()}",'
         return (
-            f'{{"account":{_text(invoice.account)},"period":{_text(invoice.period)},"edition":{_text(invoice.edition)},'
+            f'{{"account":{_text(invoice.account)},"period":{_text(invoice.period)},{days}"edition":{_text(invoice.edition)},'
             f'"currency":{_text(invoice.currency)},"tariff":{self._part(ref, _tariff)},'
             f'"lines":[{",".join([self._part(line, _line) for line in lines])}],"total":{_text(text(invoice.total))},'
             f'"settlement":{self._part(settlement, _settlement)}}}'

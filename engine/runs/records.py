@@ -9,7 +9,9 @@ CSV records: one column per field, named by its dotted path in the usage documen
 `addons.audio_video_call.activated_on`). An empty cell is an absent field. The envelope
 fields are text as written (`account` 007 stays "007"); under `usage` and `addons` a cell
 is read as a whole number (`32000`), an exact decimal (`0.5`, `1e3`), `true` or `false`, a
-JSON list or mapping (`[120000, 98000]`, for a daily series), or else as text. A quoted
+JSON list or mapping (`[120000, 98000]`, for a daily series), or else as text. A `timeline`
+column holds the whole timeline as one JSON mapping (`{"start": "2026-03-10"}`), and a
+`period` cell that starts with `{` is an explicit period (`{"from": "2026-03-10", "to": "2026-04-09"}`). A quoted
 cell cannot run over a line break (no usage field holds one).
 
 The format is told from the content (`detected_format`) unless the caller names it.
@@ -32,6 +34,7 @@ from engine.pricing.usage import ENVELOPE_KEYS
 
 CHUNK = 1 << 18  # bytes of input per batch sent to a worker (about 1,300 JSON records)
 _TEXT_FIELDS = frozenset(("tariff", "account", "period", "edition"))
+_JSON_FIELDS = frozenset(("timeline",))  # one column, a JSON cell
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 Paths = tuple[tuple[str, ...], ...]
@@ -135,7 +138,7 @@ def _header_problem(path: tuple[str, ...], before: Sequence[tuple[str, ...]], co
         named = ".".join(path)
         suggested = f"a meter is written usage.{named}, an add-on addons.{named}" if _NAME.fullmatch(named) else None
         return message, did_you_mean(top, ENVELOPE_KEYS) or suggested
-    if (top in _TEXT_FIELDS) != (len(path) == 1) or any(not part for part in path):
+    if (top in _TEXT_FIELDS or top in _JSON_FIELDS) != (len(path) == 1) or any(not part for part in path):
         return f"column {_short(column)}: write {top} as {top}" + ("" if top in _TEXT_FIELDS else f".NAME, e.g. {top}.dau"), None
     for other in before:
         if path[: len(other)] == other or other[: len(path)] == path:
@@ -163,8 +166,20 @@ def csv_record(paths: Paths, cells: list[str]) -> dict[str, Any]:
         node = record
         for key in path[:-1]:
             node = node.setdefault(key, {})
-        node[path[-1]] = cell if path[0] in _TEXT_FIELDS else cell_value(cell)
+        node[path[-1]] = _json_cell(cell) if _json_field(path[0], cell) else cell if path[0] in _TEXT_FIELDS else cell_value(cell)
     return record
+
+
+def _json_field(top: str, cell: str) -> bool:
+    return top in _JSON_FIELDS or (top == "period" and cell[:1] == "{")
+
+
+def _json_cell(cell: str) -> Any:
+    """A JSON cell, or the text as written when it is not JSON (refused as such by the usage checks)."""
+    try:
+        return parse_json(cell)
+    except UsageError:
+        return cell
 
 
 def cell_value(cell: str) -> Any:

@@ -18,8 +18,8 @@ from typing import Any
 from engine.authoring.scenarios import read_scenarios, scenario_files
 from engine.core.errors import Diagnostic, TariffError, UsageError, usage_error
 from engine.language import model as m
-from engine.pricing.evaluate import price
-from engine.pricing.usage import check_usage, read_envelope
+from engine.pricing.quote import price_version
+from engine.pricing.usage import read_envelope
 from engine.review import report
 from engine.review.diff import TariffDiff, diff
 from engine.review.impact import Impact, Scenario, impact
@@ -80,7 +80,7 @@ def usage_under(version: m.TariffVersion, document: Any) -> dict[str, Any]:
         envelope = read_envelope(document)
         if envelope.tariff is not None and envelope.tariff != version.id:
             raise usage_error("tariff", f"the usage is for tariff '{envelope.tariff}', not '{version.id}'", "tariff")
-        invoice = price(version, envelope, check_usage(envelope, version))
+        invoice = price_version(version, envelope)
     except UsageError as error:
         problem = from_usage_error(error, by_catalog=False)
         return {"status": problem.status, "problem": problem.to_dict()}

@@ -1,0 +1,55 @@
+"""The hand-written rater of timelines (benchmarks/periods.py) stays fair: it prices and refuses what the engine does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import engine
+from benchmarks import periods
+
+TARIFF = engine.load_tariff(periods.TARIFF)
+
+
+def outcome(rate: Any, *args: Any) -> str | None:
+    try:
+        return str(rate(*args).to_json())
+    except engine.UsageError:
+        return None
+
+
+def test_the_rater_and_the_engine_agree_on_the_benchmark_documents():
+    for document in periods.documents(800, seed=11):
+        assert outcome(periods.rate, document) == outcome(engine.quote, TARIFF, document), document
+
+
+@pytest.mark.parametrize(
+    "timeline",
+    [
+        {"start": "2027-01-01"},
+        {"cancelled_on": "2026-11-30"},
+        {"changes": [{"on": "2027-01-01", "edition": "flagship"}]},
+        {"changes": [{"on": "2026-12-20", "edition": "flagship"}, {"on": "2026-12-10", "edition": "pro"}]},
+        {"changes": [{"on": "2026-12-10", "edition": "gold"}]},
+        {"start": "2026-12-32"},
+        {"ends": "2026-12-10"},
+        ["2026-12-10"],
+    ],
+)
+def test_both_refuse_the_same_timelines(timeline):
+    document = {"tariff": "prorated-plan", "account": "a", "period": "2026-12", "edition": "pro", "timeline": timeline}
+    assert outcome(periods.rate, document) is None
+    assert outcome(engine.quote, TARIFF, document) is None
+
+
+def test_the_periods_section_of_the_benchmark_runs(capsys):
+    from benchmarks.run import main
+
+    assert main(["--quick", "--only", "periods"]) == 0
+    rows = [line.split("  ")[0] for line in capsys.readouterr().out.splitlines()]
+    assert rows[-3:] == [
+        "per timeline invoice: engine.quote",
+        "per timeline invoice: hand-written rater",
+        "per timeline invoice: ratio",
+    ]

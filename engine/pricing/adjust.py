@@ -1,0 +1,211 @@
+"""Commercial terms: the usage's currency, coupons, tax region, credits and subscription start,
+checked against a version; then the stages around the charges.
+
+- `in_currency`: the version priced in the currency the usage picks (a price book);
+- `read_terms`: the commercial keys of a usage document, checked, every problem with its JSON path;
+- `draw_allowances`: the shared pools, drawn from the meter values before the charges price;
+- `apply_adjustments`: the tariff's adjustments in their declared order, after the charges.
+
+The general path (`evaluate`) and the fast path (`fastpath`) both call these, so both give the
+same invoice. A version without adjustments, and a document without these keys, skip them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from engine.core.errors import Diagnostic, UsageError, did_you_mean
+from engine.core.money import ZERO
+from engine.core.values import a_kind, shown
+from engine.language import model as m
+from engine.language.adjustments import (
+    CouponAdjustment,
+    CreditAdjustment,
+    CreditUse,
+    DiscountAdjustment,
+    Ledger,
+    Step,
+    TaxAdjustment,
+    Terms,
+)
+from engine.language.charges import PricingInput
+from engine.pricing.invoice import InvoiceLine
+from engine.pricing.usage import COMMERCIAL_KEYS as COMMERCIAL_KEYS
+from engine.pricing.usage import Envelope
+
+MAX_COUPONS = 20
+
+
+class Adjusted(NamedTuple):
+    """The lines after the adjustments, and what a prepaid balance paid."""
+
+    lines: list[InvoiceLine]
+    credit: CreditUse | None
+    steps: list[Step]
+
+
+def in_currency(version: m.TariffVersion, envelope: Envelope) -> m.TariffVersion:
+    """The version in the usage's `currency` (its own when none is given); refuses a currency it has no prices in."""
+    wanted = envelope.document.get("currency")
+    if wanted is None or wanted == version.currency:
+        return version
+    found = version.books.get(wanted) if isinstance(wanted, str) else None
+    if found is None:
+        message = f"{shown(wanted) or a_kind(wanted)} is not a currency of {version.file} (currencies: {', '.join(version.currencies)})"
+        hint = did_you_mean(wanted, version.currencies) if isinstance(wanted, str) else None
+        raise UsageError([Diagnostic(message=message, rule="currency", path="currency", hint=hint)])
+    return found
+
+
+def has_terms(version: m.TariffVersion, document: Mapping[str, Any]) -> bool:
+    return bool(version.adjustments) or any(key in document for key in COMMERCIAL_KEYS if key != "currency")
+
+
+def read_terms(version: m.TariffVersion, envelope: Envelope, edition: str) -> Terms | None:
+    """The document's commercial terms for `version`, or None when neither has any; raises `UsageError`."""
+    document = envelope.document
+    if not has_terms(version, document):
+        return None
+    problems: list[Diagnostic] = []
+    kinds = {type(adjustment) for adjustment in version.adjustments}
+    coupons = _coupons(version, document.get("coupons"), edition, problems)
+    region = _region(version, document, kinds, problems)
+    balance, expires = _credits(document.get("credits"), CreditAdjustment in kinds, problems)
+    start = _start(version, document.get("subscription"), problems)
+    if problems:
+        raise UsageError(problems)
+    return Terms(envelope.period, edition, coupons, region, balance, expires, start)
+
+
+def draw_allowances(version: m.TariffVersion, checked: PricingInput) -> tuple[PricingInput, list[InvoiceLine]]:
+    """The meter values after the shared pools, and one line per meter saying what it drew."""
+    if not version.allowances:
+        return checked, []
+    values = checked.values
+    lines = []
+    zero = version.rounding.round(ZERO)
+    for pool in version.allowances:
+        values, drawn = pool.draw(values)
+        for meter, before, take in drawn:
+            unit = pool.unit or version.meters[meter].unit
+            lines.append(InvoiceLine(f"{pool.id}_{meter}", pool.wording(meter, before, take), take, unit, None, zero, pool.source))
+    return checked._replace(values=values), lines
+
+
+def apply_adjustments(version: m.TariffVersion, lines: list[InvoiceLine], terms: Terms) -> Adjusted:
+    """The adjustments in the declared order over `lines`; each adds at most one line."""
+    ledger = Ledger([(line.id, line.amount) for line in lines], terms, version.rounding)
+    for adjustment in version.adjustments:
+        adjustment.apply(ledger)
+    added = [InvoiceLine(s.id, s.description, s.quantity, "", s.unit_price, s.amount, s.source) for s in ledger.added]
+    return Adjusted([*lines, *added], ledger.credit, ledger.added)
+
+
+# -- reading the document ---------------------------------------------------------------------
+
+
+def _problem(path: str, message: str, rule: str, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(message=message, rule=rule, path=path, hint=hint)
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value) if len(value) == 10 else None
+        except ValueError:
+            return None
+    return None
+
+
+def _coupons(version: m.TariffVersion, raw: Any, edition: str, problems: list[Diagnostic]) -> dict[str, dt.date]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, list) or len(raw) > MAX_COUPONS:
+        problems.append(_problem("coupons", f"expected a list of up to {MAX_COUPONS} {{code, redeemed_on}}, got {a_kind(raw)}", "coupon"))
+        return {}
+    offered = {a.code: a for a in version.adjustments if isinstance(a, CouponAdjustment)}
+    found: dict[str, dt.date] = {}
+    for index, item in enumerate(raw):
+        path = f"coupons[{index}]"
+        if not isinstance(item, Mapping) or set(item) != {"code", "redeemed_on"}:
+            problems.append(_problem(path, "expected {code: CODE, redeemed_on: YYYY-MM-DD}", "coupon"))
+            continue
+        code, day = item["code"], _date(item["redeemed_on"])
+        coupon = offered.get(code) if isinstance(code, str) else None
+        if coupon is None:
+            codes = ", ".join(offered) or "none"
+            hint = did_you_mean(code, offered) if isinstance(code, str) else None
+            problems.append(_problem(f"{path}.code", f"unknown coupon code {shown(code) or a_kind(code)} (codes: {codes})", "coupon", hint))
+            continue
+        if day is None:
+            problems.append(_problem(f"{path}.redeemed_on", f"expected a date YYYY-MM-DD, got {shown(item['redeemed_on'])}", "coupon"))
+            continue
+        why = coupon.refuses(edition, day)
+        if why is None and code in found:
+            why = f"coupon {code} is redeemed twice"
+        if why is not None:
+            problems.append(_problem(f"{path}.code", why, "coupon"))
+            continue
+        found[code] = day
+    if len(found) > 1:
+        for index, code in enumerate(found):
+            if not offered[code].stacks:
+                others = ", ".join(c for c in found if c != code)
+                problems.append(_problem(f"coupons[{index}].code", f"coupon {code} does not stack with other coupons ({others})", "coupon"))
+    return found
+
+
+def _region(version: m.TariffVersion, document: Mapping[str, Any], kinds: set[type], problems: list[Diagnostic]) -> str | None:
+    region = document.get("tax_region")
+    if region is not None and not (isinstance(region, str) and 0 < len(region) <= 100):
+        problems.append(_problem("tax_region", f"expected a region name, got {a_kind(region)}", "tax"))
+        return None
+    if TaxAdjustment not in kinds:
+        if region is not None:
+            problems.append(_problem("tax_region", f"{version.file} charges no tax: leave tax_region out", "tax"))
+        return None
+    for adjustment in version.adjustments:
+        why = adjustment.refuses(region) if isinstance(adjustment, TaxAdjustment) else None
+        if why is not None:
+            problems.append(_problem("tax_region", why, "tax"))
+            break
+    return region
+
+
+def _credits(raw: Any, taken: bool, problems: list[Diagnostic]) -> tuple[Decimal | None, dt.date | None]:
+    if raw is None:
+        return None, None
+    if not taken:
+        problems.append(_problem("credits", "this tariff takes no prepaid credits: leave credits out", "credit"))
+        return None, None
+    if not isinstance(raw, Mapping) or not set(raw) <= {"balance", "expires_on"} or "balance" not in raw:
+        problems.append(_problem("credits", "expected {balance: AMOUNT, expires_on: YYYY-MM-DD}", "credit"))
+        return None, None
+    balance = raw["balance"]
+    if isinstance(balance, bool) or not isinstance(balance, int | Decimal) or not Decimal(balance).is_finite() or balance < 0:
+        problems.append(_problem("credits.balance", f"expected an amount ≥ 0, got {shown(balance) or a_kind(balance)}", "credit"))
+        return None, None
+    expires = None
+    if raw.get("expires_on") is not None:
+        expires = _date(raw["expires_on"])
+        if expires is None:
+            problems.append(_problem("credits.expires_on", f"expected a date YYYY-MM-DD, got {shown(raw['expires_on'])}", "credit"))
+    return Decimal(balance), expires
+
+
+def _start(version: m.TariffVersion, raw: Any, problems: list[Diagnostic]) -> dt.date | None:
+    needs = [a.id for a in version.adjustments if isinstance(a, DiscountAdjustment) and a.first_periods is not None]
+    if raw is None:
+        if needs:
+            message = f"missing: subscription.start, from which discount {needs[0]} counts its periods"
+            problems.append(_problem("subscription", message, "usage-missing", "give {start: YYYY-MM-DD}"))
+        return None
+    start = _date(raw.get("start")) if isinstance(raw, Mapping) and set(raw) == {"start"} else None
+    if start is None:
+        problems.append(_problem("subscription", "expected {start: YYYY-MM-DD}", "usage-type"))
+    return start

@@ -1,0 +1,245 @@
+"""Commercial terms: the six worked examples, priced by the engine and checked against the hand arithmetic."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FIXTURES, price
+
+import engine
+from engine.cli import main
+
+COMMERCIAL = FIXTURES / "commercial"
+
+
+def tariff(name: str) -> engine.Tariff:
+    return engine.load_tariff(COMMERCIAL / name)
+
+
+def amounts(invoice: engine.Invoice) -> list[tuple[str, str]]:
+    return [(line.id, str(line.amount)) for line in invoice.lines]
+
+
+def seats(period: str, **terms: Any) -> dict[str, Any]:
+    return {"account": "acme", "period": period, "edition": "team", "usage": {"seats": 7}, "tax_region": "NY-NYC", **terms}
+
+
+WELCOME = [{"code": "WELCOME20", "redeemed_on": "2026-09-01"}]
+
+
+# -- 1. coupon and tax --------------------------------------------------------------------------
+
+
+def test_coupon_then_tax_in_the_coupons_first_month():
+    invoice = price(tariff("coupon-tax"), seats("2026-09", coupons=WELCOME))
+    # 7 × 10.00 = 70.00; 20 % of 70.00 = 14.00; (70.00 - 14.00) × 8.875 % = 56.00 × 0.08875 = 4.97 exactly
+    assert amounts(invoice) == [("seats", "70.00"), ("welcome20", "-14.00"), ("sales_tax", "4.97")]
+    assert invoice.total == Decimal("60.97")  # 70.00 - 14.00 + 4.97
+    assert invoice.lines[1].description == "Coupon WELCOME20 (20 % off, period 1 of 3)"
+    assert invoice.lines[1].source == "coupon-tax/2026-01-01.yaml:42"
+    assert invoice.lines[2].description == "Sales tax (8.875 %, NY-NYC)"
+
+
+@pytest.mark.parametrize(("period", "total"), [("2026-10", "60.97"), ("2026-11", "60.97"), ("2026-12", "76.21"), ("2026-08", "76.21")])
+def test_the_coupon_runs_three_periods_from_its_redemption(period, total):
+    # in the coupon's periods: 60.97 as above; outside them: 70.00 + 70.00 × 0.08875 = 6.2125 → 6.21, 76.21
+    invoice = price(tariff("coupon-tax"), seats(period, coupons=WELCOME))
+    assert invoice.total == Decimal(total)
+
+
+def test_once_the_coupon_has_ended_only_the_tax_is_added():
+    invoice = price(tariff("coupon-tax"), seats("2026-12", coupons=WELCOME))
+    assert amounts(invoice) == [("seats", "70.00"), ("sales_tax", "6.21")]  # 70.00 × 0.08875 = 6.2125 → 6.21 half up
+
+
+def test_the_invoice_says_what_is_due_without_credits():
+    invoice = price(tariff("coupon-tax"), seats("2026-09", coupons=WELCOME))
+    assert invoice.to_dict()["amount_due"] == "60.97"
+    assert invoice.to_dict()["credit_balance_remaining"] is None
+    assert invoice.to_dict()["credits"] == []
+
+
+@pytest.mark.parametrize(
+    ("terms", "message"),
+    [
+        (
+            {"coupons": [{"code": "WELCOME30", "redeemed_on": "2026-09-01"}]},
+            "coupons[0].code: unknown coupon code 'WELCOME30' (codes: WELCOME20)",
+        ),
+        (
+            {"coupons": [{"code": "WELCOME20", "redeemed_on": "2026-9-1"}]},
+            "coupons[0].redeemed_on: expected a date YYYY-MM-DD, got '2026-9-1'",
+        ),
+        ({"credits": {"balance": "50"}}, "credits.balance: expected an amount ≥ 0, got '50'"),
+        ({"currency": "EUR"}, "currency: 'EUR' is not a currency of coupon-tax/2026-01-01.yaml (currencies: USD)"),
+    ],
+)
+def test_terms_the_tariff_cannot_take_are_refused_saying_why(terms, message):
+    with pytest.raises(engine.UsageError) as refused:
+        engine.quote(tariff("coupon-tax"), seats("2026-09", **terms))
+    assert [f"{d.where}: {d.message}" for d in refused.value.diagnostics] == [message]
+
+
+def copy_of_coupon_tax(tmp_path: Path, *edits: tuple[str, str]) -> engine.Tariff:
+    text = (COMMERCIAL / "coupon-tax" / "2026-01-01.yaml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    directory = tmp_path / "coupon-tax"
+    directory.mkdir()
+    (directory / "2026-01-01.yaml").write_text(text, encoding="utf-8")
+    return engine.load_tariff(directory)
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ("CA-SF", "tax_region: unknown tax region 'CA-SF' for tax sales_tax (regions: NY-NYC, NY-ALB)"),
+        (None, "tax_region: missing: the tax region, which tax sales_tax needs (regions: NY-NYC, NY-ALB)"),
+    ],
+)
+def test_without_a_default_rate_a_region_outside_the_table_is_refused(tmp_path, region, message):
+    strict = copy_of_coupon_tax(tmp_path, ("    default_rate: 0\n", ""))
+    with pytest.raises(engine.UsageError) as refused:
+        engine.quote(strict, seats("2026-09", tax_region=region))
+    assert [f"{d.where}: {d.message}" for d in refused.value.diagnostics] == [message]
+
+
+def test_a_region_outside_the_table_pays_the_default_rate():
+    invoice = price(tariff("coupon-tax"), seats("2026-09", tax_region="CA-SF"))
+    assert amounts(invoice) == [("seats", "70.00"), ("sales_tax", "0.00")]  # 70.00 × 0 %
+    assert invoice.lines[1].description == "Sales tax (0 %, CA-SF, the default rate)"
+
+
+def test_a_coupon_past_its_redemption_date_or_on_another_edition_is_refused(tmp_path):
+    version = copy_of_coupon_tax(
+        tmp_path,
+        ("    periods: 3\n", "    periods: 3\n    redeemable_until: 2026-08-31\n    editions: [team]\n"),
+        ("  team: {}\n", "  team: {}\n  solo: {}\n"),
+        ("    editions: [team]\n\n# Applied", "    editions: [team, solo]\n\n# Applied"),
+    )
+    with pytest.raises(engine.UsageError) as late:
+        engine.quote(version, seats("2026-09", coupons=WELCOME))
+    assert [d.message for d in late.value.diagnostics] == [
+        "coupon WELCOME20 expired: it could be redeemed until 2026-08-31, not on 2026-09-01"
+    ]
+    with pytest.raises(engine.UsageError) as elsewhere:
+        engine.quote(version, {**seats("2026-09"), "edition": "solo", "coupons": [{"code": "WELCOME20", "redeemed_on": "2026-08-01"}]})
+    assert [d.message for d in elsewhere.value.diagnostics] == ["coupon WELCOME20 does not apply to the solo edition (editions: team)"]
+
+
+# -- 2. minimum commitment ----------------------------------------------------------------------
+
+
+def test_a_minimum_commitment_trues_up_usage_below_it():
+    invoice = price(tariff("minimum-commitment"), {"account": "a", "period": "2026-03", "edition": "standard", "usage": {"requests": 6240}})
+    # 6,240 × 0.01 = 62.40; 100.00 - 62.40 = 37.60
+    assert amounts(invoice) == [("requests", "62.40"), ("minimum", "37.60")]
+    assert invoice.total == Decimal("100.00")
+
+
+def test_a_minimum_commitment_leaves_usage_above_it_alone():
+    invoice = price(
+        tariff("minimum-commitment"), {"account": "a", "period": "2026-03", "edition": "standard", "usage": {"requests": 13000}}
+    )
+    assert amounts(invoice) == [("requests", "130.00")]  # 13,000 × 0.01
+    assert invoice.total == Decimal("130.00")
+
+
+# -- 3. cap -------------------------------------------------------------------------------------
+
+
+def test_a_cap_takes_off_what_the_usage_charges_exceed():
+    usage = {"account": "a", "period": "2026-03", "edition": "standard", "usage": {"compute_hours": 4123, "transfer_gb": 2000}}
+    invoice = price(tariff("usage-cap"), usage)
+    # usage 4,123 × 0.10 + 2,000 × 0.10 = 412.30 + 200.00 = 612.30; cap 500.00 - 612.30 = -112.30; the platform fee is not capped
+    assert amounts(invoice) == [("platform", "50.00"), ("compute", "412.30"), ("transfer", "200.00"), ("maximum", "-112.30")]
+    assert invoice.total == Decimal("550.00")
+
+
+# -- 4. shared allowance ------------------------------------------------------------------------
+
+
+def test_a_shared_pool_is_drawn_in_order_and_the_lines_say_how_much():
+    usage = {"account": "a", "period": "2026-03", "edition": "standard", "usage": {"audio_minutes": 6000, "hd_minutes": 7500}}
+    invoice = price(tariff("shared-allowance"), usage)
+    # pool 10,000: audio 6,000 (all of it), HD 4,000 of 7,500; HD billed 3,500 / 1,000 × 3.99 = 13.965 → 13.97
+    assert [(line.id, str(line.quantity), str(line.amount)) for line in invoice.lines] == [
+        ("free_minutes_audio_minutes", "6000", "0.00"),
+        ("free_minutes_hd_minutes", "4000", "0.00"),
+        ("audio", "0", "0.00"),
+        ("hd_video", "3.5", "13.97"),
+    ]
+    assert invoice.lines[1].description == "Free minutes: 4000 of 7500 hd_minutes free"
+    assert invoice.total == Decimal("13.97")
+
+
+# -- 5. prepaid credits -------------------------------------------------------------------------
+
+
+def test_a_prepaid_balance_pays_after_tax_and_the_total_stays():
+    invoice = price(tariff("coupon-tax"), seats("2026-09", coupons=WELCOME, credits={"balance": Decimal("50.00")}))
+    assert invoice.total == Decimal("60.97")  # what was charged, as in example 1
+    found = invoice.to_dict()
+    assert [(c["id"], c["amount"]) for c in found["credits"]] == [("prepaid", "-50.00")]  # min(50.00, 60.97)
+    assert found["amount_due"] == "10.97"  # 60.97 - 50.00
+    assert found["credit_balance_remaining"] == "0.00"  # 50.00 - 50.00
+
+
+def test_a_balance_larger_than_the_invoice_keeps_the_rest():
+    invoice = price(tariff("coupon-tax"), seats("2026-09", coupons=WELCOME, credits={"balance": Decimal("100.00")}))
+    found = invoice.to_dict()
+    assert (found["credits"][0]["amount"], found["amount_due"], found["credit_balance_remaining"]) == ("-60.97", "0.00", "39.03")
+
+
+def test_an_expired_balance_pays_nothing():
+    terms = {"coupons": WELCOME, "credits": {"balance": Decimal("50.00"), "expires_on": "2026-08-31"}}
+    found = price(tariff("coupon-tax"), seats("2026-09", **terms)).to_dict()
+    assert (found["credits"][0]["amount"], found["amount_due"], found["credit_balance_remaining"]) == ("0.00", "60.97", "0.00")
+    assert found["credits"][0]["description"] == "Prepaid credit: the balance of 50.00 expired on 2026-08-31"
+
+
+# -- 6. price book ------------------------------------------------------------------------------
+
+
+def test_the_usage_picks_the_currency_of_a_price_book():
+    invoice = price(tariff("price-book"), {"account": "a", "period": "2026-03", "edition": "pro", "currency": "EUR"})
+    assert (amounts(invoice), invoice.total, invoice.currency) == ([("plan", "419.00")], Decimal("419.00"), "EUR")
+    usd = price(tariff("price-book"), {"account": "a", "period": "2026-03", "edition": "pro"})
+    assert (usd.total, usd.currency) == (Decimal("449.99"), "USD")
+
+
+def test_validate_names_the_charge_without_a_price_in_a_declared_currency(capsys):
+    assert main(["validate", str(COMMERCIAL / "broken" / "price-book-missing.yaml")]) == 1
+    assert capsys.readouterr().out == (
+        "broken/price-book-missing.yaml:34:3: error: price_books.EUR: charge 'support' has no EUR price (price) [price-book-missing]\n"
+        "hint: set it under price_books.EUR.charges.support\n"
+        "checked 1 file: 1 error, 0 warnings\n"
+    )
+
+
+def test_validate_warns_about_tax_before_a_discount(capsys):
+    assert main(["validate", str(COMMERCIAL / "broken" / "adjustment-order.yaml")]) == 0
+    assert capsys.readouterr().out == (
+        "broken/adjustment-order.yaml:39:3: warning: adjustments.sales_tax: the tax comes before coupon 'welcome20': "
+        "the tax is computed before it changes the lines [adjustment-order]\n"
+        "hint: the usual order is discounts and coupons, then minimums and caps, then taxes, then credits\n"
+        "checked 1 file: 0 errors, 1 warning\n"
+    )
+
+
+# -- the golden scenarios -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["coupon-tax", "minimum-commitment", "usage-cap", "shared-allowance", "price-book"])
+def test_the_golden_scenarios_pass(name, capsys):
+    assert main(["test", str(COMMERCIAL / name)]) == 0
+    assert "0 failed" in capsys.readouterr().out
+
+
+def test_tariffs_without_terms_print_no_payment_fields(im):
+    found = price(im, {"account": "1", "period": "2026-11", "edition": "pro", "usage": {"dau": 100, "groups": 1}}).to_dict()
+    assert not {"credits", "amount_due", "credit_balance_remaining"} & found.keys()

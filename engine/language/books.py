@@ -56,4 +56,3 @@ def unknown(spec: Mapping[str, Any], entry: Mapping[str, Any] | None, keys: tupl
         if edition not in (spec.get("editions") or {}):
             found.append(f"editions.{edition}")
     return found
-

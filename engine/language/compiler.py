@@ -11,15 +11,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from engine.core.errors import Diagnostic, did_you_mean
 from engine.core.money import Rounding, decimals_of
-from engine.language import books as b
 from engine.language import model as m
-from engine.language.adjustments import KINDS, section
+from engine.language import terms
 from engine.language.charges import MODELS, Charge
 from engine.language.expressions import Expression, ExpressionError, compile_expression, constant
 from engine.language.source import PathItem, Source, json_path
@@ -77,7 +75,7 @@ class _Compiler:
         plans = {name: self.plan(editions[name], charges[name], meters) for name in editions}
         if self.partial:
             return None  # whether a meter or an option is unused cannot be told while charges are broken
-        adjustments, allowances, books = self.commercial_terms(editions, meters, options)
+        adjustments, allowances, books = terms.compile_terms(self, editions, meters, options)
         self.check_unused(meters, options)
         if any(d.severity == "error" for d in self.diagnostics) or effective is None:
             return None
@@ -100,74 +98,7 @@ class _Compiler:
             adjustments=adjustments,
             allowances=allowances,
         )
-        return _with_books(version, books) if books else version
-
-    def commercial_terms(
-        self, editions: Mapping[str, m.Edition], meters: Mapping[str, m.Meter], options: Mapping[str, m.Option]
-    ) -> tuple[tuple[Any, ...], tuple[Any, ...], dict[str, Any]]:
-        """Adjustments, shared allowances and price books (`engine.language.adjustments`, `engine.language.books`)."""
-        doc = self.doc
-        section.check_sections(self, doc, list(doc["charges"]))
-        adjustments = section.compile_adjustments(self, doc, doc.get("adjustments") or {})
-        allowances = section.compile_allowances(self, doc, meters)
-        for pool in allowances:
-            self.used_names |= set(pool.meters)
-        books = {
-            currency: self.price_book(currency, book, editions, meters, options)
-            for currency, book in (doc.get("price_books") or {}).items()
-        }
-        return adjustments, allowances, books
-
-    def price_book(
-        self,
-        currency: str,
-        book: Mapping[str, Any],
-        editions: Mapping[str, m.Edition],
-        meters: Mapping[str, m.Meter],
-        options: Mapping[str, m.Option],
-    ) -> tuple[dict[str, m.EditionPlan], tuple[Any, ...]]:
-        """One price book's plans and adjustments: the tariff's, with the book's prices merged in before they build."""
-        where: list[PathItem] = ["price_books", currency]
-        if currency == self.doc["currency"]:
-            self.error(where, f"price_books.{currency}: {currency} is the tariff's own currency", "price-book", key=True)
-        entries: Mapping[str, Any] = book.get("charges") or {}
-        for charge_id in entries:
-            if charge_id not in self.doc["charges"]:
-                self.error(
-                    [*where, "charges", charge_id], f"price_books.{currency}.charges: no charge '{charge_id}'", "price-book", key=True
-                )
-        charges: dict[str, list[Charge]] = {edition: [] for edition in editions}
-        for charge_id, spec in self.doc["charges"].items():
-            entry = entries.get(charge_id)
-            lacking, extra = b.missing(spec, entry, b.CHARGE_PRICES), b.unknown(spec, entry, b.CHARGE_PRICES)
-            if lacking:
-                message = f"price_books.{currency}: charge '{charge_id}' has no {currency} price ({'; '.join(lacking)})"
-                hint = f"set it under price_books.{currency}.charges.{charge_id}"
-                self.error(where, message, "price-book-missing", hint, key=True)
-            if extra:
-                message = f"price_books.{currency}.charges.{charge_id}: {', '.join(extra)} is no price of charge '{charge_id}'"
-                self.error(
-                    [*where, "charges", charge_id], message, "price-book", "a price book sets again the prices a charge writes", key=True
-                )
-            if lacking or extra:
-                continue
-            for edition, charge in self.charge(charge_id, b.merged(spec, entry), editions, meters, options):
-                charges[edition].append(charge)
-        plans = {name: self.plan(editions[name], charges[name], meters) for name in editions}
-        sections = dict(self.doc.get("adjustments") or {})
-        adjusted: Mapping[str, Any] = book.get("adjustments") or {}
-        for adjustment_id, params in sections.items():
-            needed = [key for key in KINDS[params["kind"]].money_keys if key in params and key not in (adjusted.get(adjustment_id) or {})]
-            if needed:
-                self.error(
-                    where,
-                    f"price_books.{currency}: adjustment '{adjustment_id}' has no {currency} {', '.join(needed)}",
-                    "price-book-missing",
-                    f"set it under price_books.{currency}.adjustments.{adjustment_id}",
-                    key=True,
-                )
-            sections[adjustment_id] = b.merged(params, adjusted.get(adjustment_id))
-        return plans, section.compile_adjustments(self, self.doc, sections)
+        return terms.with_books(version, books) if books else version
 
     def date(self, path: list[PathItem], text: str) -> dt.date | None:
         try:
@@ -486,15 +417,6 @@ def _near(text: str, offset: int) -> str:
 _SHAPE_FAULTS = (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError)
 # Top-level keys the compiler only stores: a schema error there does not stop the other checks.
 _STORED_AS_IS = frozenset({"id", "version", "currency", "description"})
-
-
-def _with_books(version: m.TariffVersion, books: Mapping[str, tuple[dict[str, m.EditionPlan], tuple[Any, ...]]]) -> m.TariffVersion:
-    """`version` carrying, per price book, the same version in that currency."""
-    priced = {
-        currency: replace(version, currency=currency, plans=m.frozen_map(plans), adjustments=adjustments)
-        for currency, (plans, adjustments) in books.items()
-    }
-    return replace(version, books=m.frozen_map(priced))
 
 
 def check_despite_schema_errors(source: Source, schema_problems: list[Diagnostic]) -> list[Diagnostic]:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from benchmarks import generate, handwritten
+from benchmarks import generate, handwritten, terms
 
 ROOT = Path(__file__).resolve().parent.parent
 IM = ROOT / "tariffs" / "tencent-im"
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a short run: 20,000 records, fewer rounds")
     parser.add_argument("--records", type=int, help="records in the bill run (default: 1,000,000; 20,000 with --quick)")
-    parser.add_argument("--only", default="invoice,load,cli,billrun", help="sections to run, comma-separated (default: all)")
+    parser.add_argument("--only", default="invoice,terms,load,cli,billrun", help="sections to run, comma-separated (default: all)")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of the engine pricing invoices")
     args = parser.parse_args(argv)
     records = args.records or (20_000 if args.quick else 1_000_000)
@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += [("machine", f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}", f"load average {_load()}")]
         if "invoice" in sections:
             rows += per_invoice(rounds, args.profile)
+        if "terms" in sections:
+            rows += per_invoice_with_terms(rounds)
         if "load" in sections:
             rows += load_and_compile(runs)
         if "cli" in sections:
@@ -93,6 +95,31 @@ def per_invoice(rounds: int, profile: bool) -> list[Row]:
             "benchmarks/handwritten.py: same checks, same Invoice objects",
         ),
         ("per invoice: ratio engine / rater", f"{statistics.median(ratios):.2f}×", "target: at most 1.5× (median of the per-round ratios)"),
+    ]
+
+
+def per_invoice_with_terms(rounds: int) -> list[Row]:
+    """A tariff with a coupon, a minimum, a tax and credits: engine.quote against its hand-written rater."""
+    import engine
+
+    tariff = engine.load_tariff(terms.TARIFF)
+    documents = list(terms.documents(4000))
+    for document in documents:  # the two agree on every document before anything is timed
+        assert engine.quote(tariff, document).to_json() == terms.rate(document).to_json()
+    engine_times, rater_times, ratios = [], [], []
+    for index in range(rounds):
+        pair = [lambda: [engine.quote(tariff, d) for d in documents], lambda: [terms.rate(d) for d in documents]]
+        order = pair if index % 2 == 0 else pair[::-1]
+        timed = [_seconds(run) / len(documents) for run in order]
+        engine_time, rater_time = timed if index % 2 == 0 else timed[::-1]
+        engine_times.append(engine_time)
+        rater_times.append(rater_time)
+        ratios.append(engine_time / rater_time)
+    how = f"{len(documents)} generated documents (saas-terms: coupon, minimum, tax, credits), median of {rounds} interleaved rounds"
+    return [
+        ("per invoice with terms: engine.quote", f"{_us(statistics.median(engine_times))}", how),
+        ("per invoice with terms: hand-written", f"{_us(statistics.median(rater_times))}", "benchmarks/terms.py: same checks, same Invoice objects"),
+        ("per invoice with terms: ratio", f"{statistics.median(ratios):.2f}×", "target: at most 1.5× (median of the per-round ratios)"),
     ]
 
 

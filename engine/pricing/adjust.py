@@ -13,12 +13,13 @@ same invoice. A version without adjustments, and a document without these keys, 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import decimal
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from engine.core.errors import Diagnostic, UsageError, did_you_mean
-from engine.core.money import ZERO
+from engine.core.money import ONE, PRICING_CONTEXT, ZERO, text
 from engine.core.values import a_kind, shown
 from engine.language import model as m
 from engine.language.adjustments import (
@@ -31,12 +32,14 @@ from engine.language.adjustments import (
     TaxAdjustment,
     Terms,
 )
+from engine.language.adjustments.base import Working
 from engine.language.charges import PricingInput
 from engine.pricing.invoice import InvoiceLine
 from engine.pricing.usage import COMMERCIAL_KEYS as COMMERCIAL_KEYS
 from engine.pricing.usage import Envelope
 
 MAX_COUPONS = 20
+_TERMS = tuple(key for key in COMMERCIAL_KEYS if key != "currency")  # the currency is picked with the version
 
 
 class Adjusted(NamedTuple):
@@ -60,24 +63,36 @@ def in_currency(version: m.TariffVersion, envelope: Envelope) -> m.TariffVersion
     return found
 
 
-def has_terms(version: m.TariffVersion, document: Mapping[str, Any]) -> bool:
-    return bool(version.adjustments) or any(key in document for key in COMMERCIAL_KEYS if key != "currency")
+class TermsReader:
+    """What a version takes of a document's commercial keys, worked out once (the fast path keeps one)."""
+
+    def __init__(self, version: m.TariffVersion) -> None:
+        adjustments = version.adjustments
+        self.file = version.file
+        self.active = bool(adjustments)
+        self.coupons = {a.code: a for a in adjustments if isinstance(a, CouponAdjustment)}
+        self.taxes = tuple(a for a in adjustments if isinstance(a, TaxAdjustment))
+        self.credits = any(isinstance(a, CreditAdjustment) for a in adjustments)
+        self.needs_start = tuple(a.id for a in adjustments if isinstance(a, DiscountAdjustment) and a.first_periods is not None)
+
+    def read(self, envelope: Envelope, edition: str) -> Terms | None:
+        """The document's commercial terms, or None when neither it nor the version has any; raises `UsageError`."""
+        document = envelope.document
+        if not self.active and not any(key in document for key in _TERMS):
+            return None
+        problems: list[Diagnostic] = []
+        coupons = _coupons(self.coupons, document.get("coupons"), edition, problems)
+        region = _region(self.taxes, self.file, document, problems)
+        balance, expires = _credits(document.get("credits"), self.credits, problems)
+        start = _start(self.needs_start, document.get("subscription"), problems)
+        if problems:
+            raise UsageError(problems)
+        return Terms(envelope.period, edition, coupons, region, balance, expires, start)
 
 
 def read_terms(version: m.TariffVersion, envelope: Envelope, edition: str) -> Terms | None:
     """The document's commercial terms for `version`, or None when neither has any; raises `UsageError`."""
-    document = envelope.document
-    if not has_terms(version, document):
-        return None
-    problems: list[Diagnostic] = []
-    kinds = {type(adjustment) for adjustment in version.adjustments}
-    coupons = _coupons(version, document.get("coupons"), edition, problems)
-    region = _region(version, document, kinds, problems)
-    balance, expires = _credits(document.get("credits"), CreditAdjustment in kinds, problems)
-    start = _start(version, document.get("subscription"), problems)
-    if problems:
-        raise UsageError(problems)
-    return Terms(envelope.period, edition, coupons, region, balance, expires, start)
+    return TermsReader(version).read(envelope, edition)
 
 
 def draw_allowances(version: m.TariffVersion, checked: PricingInput) -> tuple[PricingInput, list[InvoiceLine]]:
@@ -97,10 +112,11 @@ def draw_allowances(version: m.TariffVersion, checked: PricingInput) -> tuple[Pr
 
 def apply_adjustments(version: m.TariffVersion, lines: list[InvoiceLine], terms: Terms) -> Adjusted:
     """The adjustments in the declared order over `lines`; each adds at most one line."""
-    ledger = Ledger([(line.id, line.amount) for line in lines], terms, version.rounding)
-    for adjustment in version.adjustments:
-        adjustment.apply(ledger)
-    added = [InvoiceLine(s.id, s.description, s.quantity, "", s.unit_price, s.amount, s.source) for s in ledger.added]
+    with decimal.localcontext(PRICING_CONTEXT):  # exact, or refused: never rounded by accident
+        ledger = Ledger([(line.id, line.amount) for line in lines], terms, version.rounding)
+        for adjustment in version.adjustments:
+            adjustment.apply(ledger)
+    added = [InvoiceLine(s.id, s.description, ONE, "", None, s.amount, s.source) for s in ledger.added]
     return Adjusted([*lines, *added], ledger.credit, ledger.added)
 
 
@@ -122,13 +138,12 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
-def _coupons(version: m.TariffVersion, raw: Any, edition: str, problems: list[Diagnostic]) -> dict[str, dt.date]:
+def _coupons(offered: Mapping[str, CouponAdjustment], raw: Any, edition: str, problems: list[Diagnostic]) -> dict[str, dt.date]:
     if raw is None:
         return {}
     if not isinstance(raw, list) or len(raw) > MAX_COUPONS:
         problems.append(_problem("coupons", f"expected a list of up to {MAX_COUPONS} {{code, redeemed_on}}, got {a_kind(raw)}", "coupon"))
         return {}
-    offered = {a.code: a for a in version.adjustments if isinstance(a, CouponAdjustment)}
     found: dict[str, dt.date] = {}
     for index, item in enumerate(raw):
         path = f"coupons[{index}]"
@@ -160,17 +175,17 @@ def _coupons(version: m.TariffVersion, raw: Any, edition: str, problems: list[Di
     return found
 
 
-def _region(version: m.TariffVersion, document: Mapping[str, Any], kinds: set[type], problems: list[Diagnostic]) -> str | None:
+def _region(taxes: tuple[TaxAdjustment, ...], file: str, document: Mapping[str, Any], problems: list[Diagnostic]) -> str | None:
     region = document.get("tax_region")
     if region is not None and not (isinstance(region, str) and 0 < len(region) <= 100):
         problems.append(_problem("tax_region", f"expected a region name, got {a_kind(region)}", "tax"))
         return None
-    if TaxAdjustment not in kinds:
+    if not taxes:
         if region is not None:
-            problems.append(_problem("tax_region", f"{version.file} charges no tax: leave tax_region out", "tax"))
+            problems.append(_problem("tax_region", f"{file} charges no tax: leave tax_region out", "tax"))
         return None
-    for adjustment in version.adjustments:
-        why = adjustment.refuses(region) if isinstance(adjustment, TaxAdjustment) else None
+    for tax in taxes:
+        why = tax.refuses(region)
         if why is not None:
             problems.append(_problem("tax_region", why, "tax"))
             break
@@ -198,8 +213,7 @@ def _credits(raw: Any, taken: bool, problems: list[Diagnostic]) -> tuple[Decimal
     return Decimal(balance), expires
 
 
-def _start(version: m.TariffVersion, raw: Any, problems: list[Diagnostic]) -> dt.date | None:
-    needs = [a.id for a in version.adjustments if isinstance(a, DiscountAdjustment) and a.first_periods is not None]
+def _start(needs: tuple[str, ...], raw: Any, problems: list[Diagnostic]) -> dt.date | None:
     if raw is None:
         if needs:
             message = f"missing: subscription.start, from which discount {needs[0]} counts its periods"
@@ -209,3 +223,25 @@ def _start(version: m.TariffVersion, raw: Any, problems: list[Diagnostic]) -> dt
     if start is None:
         problems.append(_problem("subscription", "expected {start: YYYY-MM-DD}", "usage-type"))
     return start
+
+
+def explained(version: m.TariffVersion, envelope: Envelope, checked: PricingInput, lines: tuple[InvoiceLine, ...]) -> list[Step]:
+    """How each line the pools and the adjustments added was worked out, for `explain` (the same arithmetic again)."""
+    found = []
+    for pool in version.allowances:
+        for meter in pool.meters:
+            line = next((line for line in lines if line.id == f"{pool.id}_{meter}"), None)
+            if line is not None:
+                found.append(
+                    Step(line.id, line.description, line.amount, line.source, _worded(meter, pool.id, line), quantity=line.quantity)
+                )
+    terms = read_terms(version, envelope, checked.edition)
+    if terms is None:
+        return found
+    added = {adjustment.id for adjustment in version.adjustments}
+    charged = [line for line in lines if line.id not in added and line.id != "rounding"]
+    return found + apply_adjustments(version, charged, terms).steps
+
+
+def _worded(meter: str, pool: str, line: InvoiceLine) -> Callable[[], Working]:
+    return lambda: (f"min({meter}, what is left of {pool})", (text(line.quantity),))

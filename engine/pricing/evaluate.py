@@ -98,8 +98,8 @@ def payment(adjusted: adjust.Adjusted, total: Decimal) -> Payment:
     if credit is None:
         return Payment((), total, None)
     step = credit.step
-    line = InvoiceLine(step.id, step.description, step.quantity, "", None, step.amount, step.source)
-    return Payment((line,), total - credit.used, credit.remaining)
+    line = InvoiceLine(step.id, step.description, ONE, "", None, step.amount, step.source)
+    return Payment((line,), PRICING_CONTEXT.subtract(total, credit.used), credit.remaining)
 
 
 def rounding_line(rounding: Rounding, adjustment: Decimal) -> InvoiceLine:

@@ -104,6 +104,7 @@ class FastPlan:
     settlement: m.Settlement
     source: str = field(repr=False)  # the generated function, for reading
     version: m.TariffVersion | None = field(default=None, repr=False)  # set when it has adjustments: they run after the rater
+    terms: adjust.TermsReader | None = field(default=None, repr=False)
     windows: dict[dt.date, Settlement] = field(default_factory=dict, repr=False, compare=False)  # by the period's last day
 
     def invoice(self, envelope: Envelope) -> Invoice | None:
@@ -117,8 +118,8 @@ class FastPlan:
             if lines is None:
                 return None
             adjusted = None
-            if self.version is not None:  # the adjustments stage, the general path's own, over the rater's lines
-                terms = adjust.read_terms(self.version, envelope, self.edition)
+            if self.version is not None and self.terms is not None:  # the general path's adjustments, over the rater's lines
+                terms = self.terms.read(envelope, self.edition)
                 if terms is not None:
                     adjusted = adjust.apply_adjustments(self.version, lines, terms)
                     lines = adjusted.lines
@@ -152,5 +153,5 @@ def _total(lines: list[InvoiceLine], rounding: Rounding) -> Decimal:
 def _fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan:
     rate, source = codegen.write(version, plan)
     tariff = TariffRef(version.id, version.version, version.file, version.sha256)
-    adjusted = version if version.adjustments else None
-    return FastPlan(rate, plan.edition.name, tariff, version.currency, version.rounding, version.settlement, source, adjusted)
+    adjusted, terms = (version, adjust.TermsReader(version)) if version.adjustments else (None, None)
+    return FastPlan(rate, plan.edition.name, tariff, version.currency, version.rounding, version.settlement, source, adjusted, terms)

@@ -15,13 +15,13 @@ plain data, so the general path, the fast path and the explanation run the same 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
-from engine.core.exact import Number, divide, multiply, round_to
-from engine.core.money import ONE, ZERO, Rounding, text
+from engine.core.exact import Number, round_to
+from engine.core.money import ONE, PRICING_CONTEXT, ZERO, Rounding, text
 from engine.core.periods import Period, periods_since
 from engine.language.source import PathItem
 
@@ -42,21 +42,33 @@ class Terms(NamedTuple):
     subscription_start: dt.date | None
 
 
+Working = tuple[str, tuple[str, ...]]  # a formula, and its steps with the values put in
+
+
 class Step(NamedTuple):
-    """One line an adjustment adds: what the invoice shows, and how it was worked out."""
+    """One line an adjustment adds: what the invoice shows, and how it was worked out.
+
+    `why` words the arithmetic only when asked (`explain`): pricing never pays for the text.
+    """
 
     id: str
     description: str
-    quantity: Decimal
-    unit_price: Decimal | None
     amount: Decimal
     source: str
-    formula: str
-    steps: tuple[str, ...]
+    why: Callable[[], Working]
+    rounded: bool = False  # the last step rounds the one before it
+    quantity: Decimal = ONE
+
+    @property
+    def formula(self) -> str:
+        return self.why()[0]
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        return self.why()[1]
 
 
-@dataclass(frozen=True, slots=True)
-class CreditUse:
+class CreditUse(NamedTuple):
     """What a prepaid balance paid of the invoice (never part of its total)."""
 
     step: Step
@@ -68,28 +80,38 @@ class Ledger:
     """The lines of one invoice so far, and what the adjustments add to them; made per invoice."""
 
     def __init__(self, charges: list[tuple[str, Decimal]], terms: Terms, rounding: Rounding) -> None:
-        self.entries: list[tuple[Scope, Decimal]] = [(frozenset((charge_id,)), amount) for charge_id, amount in charges]
+        # A charge line covers its charge id; an adjustment's line covers its scope (None: everything before it).
+        self.entries: list[tuple[str | Scope, Decimal]] = list(charges)
+        self.total = sum((amount for _, amount in charges), ZERO)  # of every line so far
         self.terms = terms
         self.rounding = rounding
+        self.per_line = rounding.apply == "per_line"
         self.added: list[Step] = []
         self.credit: CreditUse | None = None
 
     def base(self, scope: Scope) -> Decimal:
         """The net amount of what `scope` covers: its charge lines and the adjustments made to them alone."""
         if scope is None:
-            return sum((amount for _, amount in self.entries), ZERO)
-        return sum((amount for covered, amount in self.entries if covered is not None and covered <= scope), ZERO)
+            return self.total
+        total = ZERO
+        for covered, amount in self.entries:
+            if (covered in scope) if isinstance(covered, str) else (covered is not None and covered <= scope):
+                total += amount
+        return total
 
     def money(self, value: Number) -> Decimal:
         """An adjustment's amount as the invoice shows it: rounded as the lines are, per line; exact for a rounded total."""
-        if self.rounding.apply == "per_line" or not isinstance(value, Decimal):
-            return round_to(value, self.rounding.scale, self.rounding.mode)
+        if self.per_line or not isinstance(value, Decimal):
+            return self.rounding.round(value) if isinstance(value, Decimal) else round_to(value, self.rounding.scale, self.rounding.mode)
         return value
 
-    def add(self, adjustment: Adjustment, amount: Decimal, formula: str, steps: list[str], description: str = "") -> None:
-        step = Step(adjustment.id, description or adjustment.description, ONE, None, amount, adjustment.source, formula, tuple(steps))
+    def add(
+        self, adjustment: Adjustment, amount: Decimal, why: Callable[[], Working], description: str = "", *, rounded: bool = False
+    ) -> None:
+        step = Step(adjustment.id, description or adjustment.description, amount, adjustment.source, why, rounded)
         self.added.append(step)
         self.entries.append((adjustment.scope, amount))
+        self.total += amount
 
 
 class AdjustmentSpec(Protocol):
@@ -113,9 +135,9 @@ class FactWriter(Protocol):
     def fact(self, name: str, value: Decimal | str, kind: FactKind, unit: str = "", key: str = "") -> Any: ...
 
 
-def percent_of(amount: Decimal, percent: Decimal) -> Number:
-    """`amount × percent / 100`, exact (a Fraction only if it would not terminate)."""
-    return divide(multiply(amount, percent), Decimal(100))
+def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
+    """`amount × percent / 100`, exact: a product of decimals, moved two places (it always terminates)."""
+    return PRICING_CONTEXT.multiply(amount, percent).scaleb(-2, PRICING_CONTEXT)
 
 
 def in_window(terms: Terms, first: int | None, start: dt.date | None, since: dt.date | None, until: dt.date | None) -> bool:

@@ -32,7 +32,9 @@ class MinimumAdjustment(Adjustment):
         if base >= self.amount:
             return
         true_up = ledger.money(self.amount - base)
-        ledger.add(self, true_up, f"{text(self.amount)} - {self.scope_words}", [f"{text(self.amount)} - {text(base)}", text(true_up)])
+        ledger.add(
+            self, true_up, lambda: (f"{text(self.amount)} - {self.scope_words}", (f"{text(self.amount)} - {text(base)}", text(true_up)))
+        )
 
     def facts(self, out: FactWriter) -> Iterator[Any]:
         yield out.main(self.amount, "money", out.currency, key="amount")
@@ -60,7 +62,7 @@ class MaximumAdjustment(Adjustment):
         if base <= self.amount:
             return
         cut = ledger.money(self.amount - base)
-        ledger.add(self, cut, f"{text(self.amount)} - {self.scope_words}", [f"{text(self.amount)} - {text(base)}", text(cut)])
+        ledger.add(self, cut, lambda: (f"{text(self.amount)} - {self.scope_words}", (f"{text(self.amount)} - {text(base)}", text(cut))))
 
     def facts(self, out: FactWriter) -> Iterator[Any]:
         yield out.main(self.amount, "money", out.currency, key="amount")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -23,6 +23,7 @@ class CouponAdjustment(Adjustment):
     stacks: bool  # whether it may be redeemed together with other coupons
     editions: tuple[str, ...] | None  # the editions it may be redeemed on; None: all
     redeemable_until: dt.date | None
+    worded: dict[int, str] = field(default_factory=dict, compare=False, repr=False)  # line texts by period, once each
 
     kind: ClassVar[str] = "coupon"
     required: ClassVar[tuple[str, ...]] = ("code",)
@@ -65,9 +66,18 @@ class CouponAdjustment(Adjustment):
         index = periods_since(redeemed, ledger.terms.period)
         if index < 0 or (self.periods is not None and index >= self.periods):
             return  # not yet redeemed in this period, or its periods have run out
-        which = f"period {index + 1} of {self.periods}" if self.periods is not None else f"redeemed {redeemed}"
-        off = percent_text(self.percent) if self.percent is not None else f"{text(money(self.amount))}"
-        take_off(self, ledger, self.percent, self.amount, f"{self.description} ({off} off, {which})")
+        take_off(self, ledger, self.percent, self.amount, self.wording(index, redeemed))
+
+    def wording(self, index: int, redeemed: dt.date) -> str:
+        """The line's text: which of its periods this is (worded once per period)."""
+        found = self.worded.get(index) if self.periods is not None else None
+        if found is None:
+            which = f"period {index + 1} of {self.periods}" if self.periods is not None else f"redeemed {redeemed}"
+            off = percent_text(self.percent) if self.percent is not None else f"{text(money(self.amount))}"
+            found = f"{self.description} ({off} off, {which})"
+            if self.periods is not None:
+                self.worded[index] = found
+        return found
 
     def facts(self, out: FactWriter) -> Iterator[Any]:
         if self.percent is not None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from engine.core.money import ONE, ZERO, text
+from engine.core.money import ZERO, text
 from engine.language.adjustments.base import Adjustment, AdjustmentSpec, Common, CreditUse, FactWriter, Ledger, Step
 
 
@@ -31,13 +31,18 @@ class CreditAdjustment(Adjustment):
         zero = ledger.money(ZERO)
         if terms.balance_expires is not None and terms.balance_expires < terms.period.first:
             words = f"{self.description}: the balance of {text(balance)} expired on {terms.balance_expires}"
-            step = Step(self.id, words, ONE, None, zero, self.source, "nothing: the balance has expired", ())
+            step = Step(self.id, words, zero, self.source, lambda: ("nothing: the balance has expired", ()))
             ledger.credit = CreditUse(step, zero, zero)
             return
         used = min(balance, max(due, ZERO))
-        steps = (f"-min({text(balance)}, {text(due)})", text(-used))
-        step = Step(self.id, self.description, ONE, None, -used, self.source, "-min(balance, the lines' total)", steps)
-        ledger.credit = CreditUse(step, used, balance - used)
+        step = Step(
+            self.id,
+            self.description,
+            -used,
+            self.source,
+            lambda: ("-min(balance, the lines' total)", (f"-min({text(balance)}, {text(due)})", text(-used))),
+        )
+        ledger.credit = CreditUse(step, used, balance - used)  # in the pricing context (`apply_adjustments`)
 
     def facts(self, out: FactWriter) -> Iterator[Any]:
         yield out.main("paid from the prepaid balance the usage carries", "text")

@@ -29,14 +29,15 @@ def take_off(adjustment: Adjustment, ledger: Ledger, percent: Decimal | None, am
         return
     if percent is not None:
         off = min(ledger.money(percent_of(base, percent)), base)
-        formula = f"-({adjustment.scope_words} × {percent_text(percent)})"
-        steps = [f"-({text(base)} × {percent_text(percent)})", text(-off)]
-    else:
-        assert amount is not None
-        off = ledger.money(min(amount, base))
-        formula = f"-min({text(amount)}, {adjustment.scope_words})"
-        steps = [f"-min({text(amount)}, {text(base)})", text(-off)]
-    ledger.add(adjustment, -off, formula, steps, description)
+        shown = percent_text(percent)
+        ledger.add(
+            adjustment, -off, lambda: (f"-({adjustment.scope_words} × {shown})", (f"-({text(base)} × {shown})", text(-off))), description
+        )
+        return
+    assert amount is not None
+    off = ledger.money(min(amount, base))
+    words = (f"-min({text(amount)}, {adjustment.scope_words})", (f"-min({text(amount)}, {text(base)})", text(-off)))
+    ledger.add(adjustment, -off, lambda: words, description)
 
 
 def one_of(spec: AdjustmentSpec) -> tuple[Decimal | None, Decimal | None] | None:

@@ -7,12 +7,12 @@ the place of the table (see docs/tariff-format.md, "Taxes").
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from engine.core.exact import add, divide, multiply, round_to
-from engine.core.money import ZERO, text
+from engine.core.money import ROUNDING_CONTEXT, ROUNDING_MODES, ZERO, text
 from engine.language.adjustments.base import Adjustment, AdjustmentSpec, Common, FactWriter, Ledger, money, percent_of, percent_text
 
 
@@ -23,6 +23,11 @@ class TaxAdjustment(Adjustment):
     inclusive: bool
     scale: int
     mode: str
+    worded: dict[str | None, str] = field(default_factory=dict, compare=False, repr=False)  # line texts by region, once each
+
+    @property
+    def quantum(self) -> Decimal:
+        return _QUANTA[self.scale]
 
     kind: ClassVar[str] = "tax"
     required: ClassVar[tuple[str, ...]] = ("rates", "rounding")
@@ -56,21 +61,34 @@ class TaxAdjustment(Adjustment):
         region = ledger.terms.tax_region
         rate = self.rate(region)
         base = ledger.base(self.scope)
-        where = region if region in self.rates else f"{region or 'no region'}, the default rate"
-        rounded = f"rounded {self.mode} to {self.scale} decimals"
         if not self.inclusive:
             exact = percent_of(base, rate)
-            tax = round_to(exact, self.scale, self.mode)
-            steps = [f"{text(base)} × {percent_text(rate)}", _shown(exact, self.scale), text(tax)]
-            words = f"{self.description} ({percent_text(rate)}, {where})"
-            ledger.add(self, tax, f"{self.scope_words} × {percent_text(rate)} ({where}), {rounded}", steps, words)
+            tax = exact.quantize(self.quantum, ROUNDING_MODES[self.mode], ROUNDING_CONTEXT)  # `round_to` of a Decimal
+            ledger.add(self, tax, lambda: self.working(region, base, exact, tax), self.wording(region), rounded=True)
             return
-        exact = divide(multiply(base, rate), add(Decimal(100), rate))
-        included = round_to(exact, self.scale, self.mode)
-        steps = [f"{text(base)} × {text(rate)} / (100 + {text(rate)})", _shown(exact, self.scale), text(included)]
-        zero = round_to(ZERO, self.scale, self.mode)
-        words = f"{self.description}: {text(included)} included ({percent_text(rate)}, {where})"
-        ledger.add(self, zero, f"{self.scope_words} × rate / (100 + rate), included in the prices, {rounded}", steps, words)
+        share = divide(multiply(base, rate), add(Decimal(100), rate))  # may not terminate: a Fraction until rounded
+        included = round_to(share, self.scale, self.mode)
+        words = f"{self.description}: {text(included)} included ({percent_text(rate)}, {self.where(region)})"
+        ledger.add(self, round_to(ZERO, self.scale, self.mode), lambda: self.working(region, base, share, included), words, rounded=True)
+
+    def where(self, region: str | None) -> str:
+        return region if region is not None and region in self.rates else f"{region or 'no region'}, the default rate"
+
+    def wording(self, region: str | None) -> str:
+        """The line's text for a region, worded once per region."""
+        found = self.worded.get(region)
+        if found is None:
+            found = self.worded[region] = f"{self.description} ({percent_text(self.rate(region))}, {self.where(region)})"
+        return found
+
+    def working(self, region: str | None, base: Decimal, exact: Any, tax: Decimal) -> tuple[str, tuple[str, ...]]:
+        rate = self.rate(region)
+        rounded = f"rounded {self.mode} to {self.scale} decimals"
+        if self.inclusive:
+            formula = f"{self.scope_words} × rate / (100 + rate), included in the prices, {rounded}"
+            return formula, (f"{text(base)} × {text(rate)} / (100 + {text(rate)})", _shown(exact, self.scale), text(tax))
+        formula = f"{self.scope_words} × {percent_text(rate)} ({self.where(region)}), {rounded}"
+        return formula, (f"{text(base)} × {percent_text(rate)}", _shown(exact, self.scale), text(tax))
 
     def facts(self, out: FactWriter) -> Iterator[Any]:
         yield out.main("included in the prices" if self.inclusive else "added to the lines", "text", key="included")
@@ -85,3 +103,6 @@ class TaxAdjustment(Adjustment):
 def _shown(value: Any, scale: int) -> str:
     """An exact figure before its rounding; a non-terminating one to a few more decimals than kept."""
     return text(value) if isinstance(value, Decimal) else f"{round_to(value, scale + 4, 'half_even')}…"
+
+
+_QUANTA = {scale: Decimal(1).scaleb(-scale) for scale in range(13)}  # the schema allows scales 0 to 12

@@ -112,10 +112,14 @@ def draw_allowances(version: m.TariffVersion, checked: PricingInput) -> tuple[Pr
 
 def apply_adjustments(version: m.TariffVersion, lines: list[InvoiceLine], terms: Terms) -> Adjusted:
     """The adjustments in the declared order over `lines`; each adds at most one line."""
-    with decimal.localcontext(PRICING_CONTEXT):  # exact, or refused: never rounded by accident
+    saved = decimal.getcontext()
+    decimal.setcontext(PRICING_CONTEXT)  # exact, or refused: never rounded by accident (the pinned context itself, not a copy)
+    try:
         ledger = Ledger([(line.id, line.amount) for line in lines], terms, version.rounding)
         for adjustment in version.adjustments:
             adjustment.apply(ledger)
+    finally:
+        decimal.setcontext(saved)
     added = [InvoiceLine(s.id, s.description, ONE, "", None, s.amount, s.source) for s in ledger.added]
     return Adjusted([*lines, *added], ledger.credit, ledger.added)
 

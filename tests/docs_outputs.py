@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = (ROOT / "README.md", ROOT / "docs" / "reviewing-price-changes.md")
+DOCUMENTS = (ROOT / "README.md", ROOT / "docs" / "reviewing-price-changes.md", ROOT / "docs" / "tariff-format.md")
 BLOCK = re.compile(r"<!-- output: tariff (?P<args>[^\n]+?) -->\n(?P<body>.*?)<!-- end output -->", re.S)
 FENCE = re.compile(r"^```(?P<lang>\w*)\n")
 

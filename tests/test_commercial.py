@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -243,3 +244,132 @@ def test_the_golden_scenarios_pass(name, capsys):
 def test_tariffs_without_terms_print_no_payment_fields(im):
     found = price(im, {"account": "1", "period": "2026-11", "edition": "pro", "usage": {"dau": 100, "groups": 1}}).to_dict()
     assert not {"credits", "amount_due", "credit_balance_remaining"} & found.keys()
+
+
+# -- bill runs ----------------------------------------------------------------------------------
+
+
+def test_a_bill_run_totals_each_currency_of_a_price_book_apart(tmp_path, capsys):
+    records = tmp_path / "usage.jsonl"
+    lines = [
+        '{"tariff": "price-book", "account": "a1", "period": "2026-03", "edition": "pro"}',
+        '{"tariff": "price-book", "account": "a2", "period": "2026-03", "edition": "pro", "currency": "EUR"}',
+        '{"tariff": "price-book", "account": "a3", "period": "2026-04", "edition": "pro", "currency": "EUR"}',
+        '{"tariff": "price-book", "account": "a4", "period": "2026-04", "edition": "pro", "currency": "GBP"}',
+    ]
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out, rejects, summary = tmp_path / "invoices.jsonl", tmp_path / "rejects.jsonl", tmp_path / "summary.csv"
+    code = main(
+        [
+            "bill-run",
+            str(records),
+            "--tariff",
+            str(COMMERCIAL / "price-book"),
+            "--out",
+            str(out),
+            "--rejects",
+            str(rejects),
+            "--summary",
+            str(summary),
+            "--workers",
+            "1",
+        ]
+    )
+    assert code == 0
+    invoices = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(i["account"], i["currency"], i["total"]) for i in invoices] == [
+        ("a1", "USD", "449.99"),
+        ("a2", "EUR", "419.00"),
+        ("a3", "EUR", "419.00"),
+    ]
+    assert len(rejects.read_text(encoding="utf-8").splitlines()) == 1  # GBP: no price book
+    assert summary.read_text(encoding="utf-8").splitlines()[3:] == [
+        "rejects,,,1,",
+        "total,EUR,,2,838.00",  # 2 × 419.00
+        "total,EUR,pro,2,838.00",
+        "total,USD,,1,449.99",
+        "total,USD,pro,1,449.99",
+    ]
+
+
+def test_a_bill_run_writes_what_a_balance_paid_as_quote_does(tmp_path):
+    records = tmp_path / "usage.jsonl"
+    document = {**seats("2026-09", coupons=WELCOME), "tariff": "coupon-tax", "credits": {"balance": "REPLACE"}}
+    records.write_text(json.dumps(document).replace('"REPLACE"', "50.00") + "\n", encoding="utf-8")
+    out = tmp_path / "invoices.jsonl"
+    assert main(["bill-run", str(records), "--tariff", str(COMMERCIAL / "coupon-tax"), "--out", str(out), "--workers", "1"]) == 0
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert (written["total"], written["amount_due"], written["credit_balance_remaining"]) == ("60.97", "10.97", "0.00")
+
+
+# -- validate, explain, diff --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edits", "message"),
+    [
+        (
+            [("  welcome20:\n    kind: coupon\n", "  welcome20:\n    kind: coupon\n    applies_to: {charges: [seat]}\n")],
+            "coupon-tax/2026-01-01.yaml:44:28: error: adjustments.welcome20.applies_to: charge 'seat' does not exist (charges: seats) [unknown-charge]\nhint: did you mean 'seats'?",
+        ),
+        (
+            [("  welcome20:\n    kind: coupon\n", "  welcome20:\n    kind: coupon\n    applies_to: {tags: [usage]}\n")],
+            "coupon-tax/2026-01-01.yaml:44:25: error: adjustments.welcome20.applies_to: tag 'usage' is not declared (tags: none) [unknown-tag]",
+        ),
+        (
+            [("  welcome20:\n", "  seats:\n")],
+            "coupon-tax/2026-01-01.yaml:42:3: error: adjustments.seats: 'seats' is also a charge; their invoice lines could not be told apart [name-clash]",
+        ),
+        (
+            [("    percent: 20\n", "    percent: 20\n    amount: 5.00\n")],
+            "coupon-tax/2026-01-01.yaml:42:3: error: adjustments.welcome20: write either 'percent' or 'amount', not both [adjustment-value]",
+        ),
+    ],
+)
+def test_validate_reports_broken_terms_at_their_place(tmp_path, edits, message):
+    with pytest.raises(engine.TariffError) as broken:
+        copy_of_coupon_tax(tmp_path, *edits)
+    assert [str(d) for d in broken.value.diagnostics] == [message]
+
+
+def test_explain_shows_the_arithmetic_of_each_adjustment():
+    explanation = engine.explain(tariff("coupon-tax"), seats("2026-09", coupons=WELCOME))
+    assert [(line.id, line.text) for line in explanation.lines] == [
+        ("seats", "seats × unit_price = 7 × 10.00 = 70.00"),
+        ("welcome20", "-(subtotal × 20 %) = -(70.00 × 20 %) = -14.00"),
+        ("sales_tax", "subtotal × 8.875 % (NY-NYC), rounded half_up to 2 decimals = 56.00 × 8.875 % = 4.9700000 → 4.97"),
+    ]
+
+
+def test_explain_shows_what_each_meter_drew_from_a_pool():
+    usage = {"account": "a", "period": "2026-03", "edition": "standard", "usage": {"audio_minutes": 6000, "hd_minutes": 7500}}
+    explanation = engine.explain(tariff("shared-allowance"), usage)
+    assert [(line.id, line.text) for line in explanation.lines] == [
+        ("audio", "(audio_minutes / 1000) × unit_price = (0 / 1000) × 0.99 = 0 × 0.99 = 0.00"),  # the pool took all 6,000
+        (
+            "hd_video",
+            "(hd_minutes / 1000) × unit_price = (3500 / 1000) × 3.99 = 3.5 × 3.99 = 13.965 → 13.97 (rounded half_up to 2 decimals)",
+        ),  # 7,500 - 4,000
+        ("free_minutes_audio_minutes", "min(audio_minutes, what is left of free_minutes) = 6000"),
+        ("free_minutes_hd_minutes", "min(hd_minutes, what is left of free_minutes) = 4000"),
+    ]
+
+
+def test_the_diff_words_coupon_and_minimum_changes(capsys):
+    assert main(["diff", str(COMMERCIAL / "coupon-tax" / "2026-01-01.yaml"), str(COMMERCIAL / "coupon-tax" / "2027-01-01.yaml")]) == 0
+    assert "coupon-tax/2027-01-01.yaml:45: coupon WELCOME20: 20 % → 25 %\n" in capsys.readouterr().out
+    minimum = COMMERCIAL / "minimum-commitment"
+    assert main(["diff", str(minimum / "2026-01-01.yaml"), str(minimum / "2027-01-01.yaml")]) == 0
+    assert "minimum-commitment/2027-01-01.yaml:43: minimum: 100.00 → 120.00 USD (+20.0 %)\n" in capsys.readouterr().out
+
+
+def test_the_diff_reports_a_price_change_per_currency(tmp_path, capsys):
+    old = COMMERCIAL / "price-book" / "2026-01-01.yaml"
+    new = tmp_path / "price-book" / "2026-01-01.yaml"
+    new.parent.mkdir()
+    new.write_text(old.read_text(encoding="utf-8").replace("plan: {price: 419.00}", "plan: {price: 429.00}"), encoding="utf-8")
+    assert main(["diff", str(old), str(new)]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "price-book/2026-01-01.yaml:34: EUR / pro / plan / price: 419.00 → 429.00 EUR per month (+2.4 %)",  # 10 / 419 = 2.39 %
+        "1 pricing change",
+    ]

@@ -48,6 +48,7 @@ def one_of(spec: AdjustmentSpec) -> tuple[Decimal | None, Decimal | None] | None
             spec.path(""),
             f"adjustments.{spec.id}: write either 'percent' or 'amount', not {'both' if 'percent' in params else 'neither'}",
             "adjustment-value",
+            key=True,
         )
         return None
     percent = money(params["percent"]) if "percent" in params else None

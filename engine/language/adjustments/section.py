@@ -124,6 +124,13 @@ def check_sections(reporter: Reporter, doc: Mapping[str, Any], charge_ids: Colle
                 )
     adjustments: Mapping[str, Any] = doc.get("adjustments") or {}
     for adjustment_id, params in adjustments.items():
+        if adjustment_id in charge_ids:
+            reporter.error(
+                ["adjustments", adjustment_id],
+                f"adjustments.{adjustment_id}: '{adjustment_id}' is also a charge; their invoice lines could not be told apart",
+                "name-clash",
+                key=True,
+            )
         applies_to = params.get("applies_to") or {}
         for index, charge_id in enumerate(applies_to.get("charges") or ()):
             if charge_id not in charge_ids:

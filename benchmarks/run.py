@@ -118,7 +118,7 @@ def per_invoice_with_terms(rounds: int) -> list[Row]:
     how = f"{len(documents)} generated documents (saas-terms: coupon, minimum, tax, credits), median of {rounds} interleaved rounds"
     return [
         ("per invoice with terms: engine.quote", f"{_us(statistics.median(engine_times))}", how),
-        ("per invoice with terms: hand-written", f"{_us(statistics.median(rater_times))}", "benchmarks/terms.py: same checks and Invoice objects"),
+        ("per invoice with terms: hand-written", f"{_us(statistics.median(rater_times))}", "benchmarks/terms.py, same Invoice objects"),
         ("per invoice with terms: ratio", f"{statistics.median(ratios):.2f}×", "target: at most 1.5× (median of the per-round ratios)"),
     ]
 

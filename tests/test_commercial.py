@@ -373,3 +373,85 @@ def test_the_diff_reports_a_price_change_per_currency(tmp_path, capsys):
         "price-book/2026-01-01.yaml:34: EUR / pro / plan / price: 419.00 → 429.00 EUR per month (+2.4 %)",  # 10 / 419 = 2.39 %
         "1 pricing change",
     ]
+
+
+# -- the other constructs -----------------------------------------------------------------------
+
+INTRO = (
+    "  welcome20:\n",
+    "  intro:\n    kind: discount\n    description: Introductory price\n    percent: 50\n    first_periods: 2\n  welcome20:\n",
+)
+
+
+@pytest.mark.parametrize(("period", "amounts_due"), [("2026-07", ["-35.00"]), ("2026-08", ["-35.00"]), ("2026-09", [])])
+def test_an_intro_discount_runs_the_first_periods_from_the_subscriptions_start(tmp_path, period, amounts_due):
+    version = copy_of_coupon_tax(tmp_path, INTRO)
+    invoice = price(version, seats(period, tax_region="CA-SF", subscription={"start": "2026-07-20"}))
+    # 7 × 10.00 = 70.00; 50 % off in 2026-07 and 2026-08 (the start's month is the first): -35.00
+    assert [line.amount for line in invoice.lines if line.id == "intro"] == [Decimal(a) for a in amounts_due]
+
+
+def test_an_intro_discount_needs_the_subscriptions_start(tmp_path):
+    version = copy_of_coupon_tax(tmp_path, INTRO)
+    with pytest.raises(engine.UsageError) as refused:
+        engine.quote(version, seats("2026-07"))
+    assert [f"{d.where}: {d.message}" for d in refused.value.diagnostics] == [
+        "subscription: missing: subscription.start, from which discount intro counts its periods"
+    ]
+
+
+def test_a_discount_between_two_dates(tmp_path):
+    window = (
+        "  welcome20:\n",
+        "  summer:\n    kind: discount\n    amount: 5.00\n    from: 2026-06-01\n    until: 2026-08-31\n  welcome20:\n",
+    )
+    version = copy_of_coupon_tax(tmp_path, window)
+    assert [line.amount for line in price(version, seats("2026-08")).lines if line.id == "summer"] == [Decimal("-5.00")]
+    assert [line.id for line in price(version, seats("2026-09")).lines] == ["seats", "sales_tax"]
+
+
+def test_an_amount_off_never_takes_more_than_there_is(tmp_path):
+    version = copy_of_coupon_tax(tmp_path, ("    percent: 20\n", "    amount: 100.00\n"))
+    invoice = price(version, seats("2026-09", coupons=WELCOME))
+    # min(100.00, 70.00) = 70.00 off; tax on 0.00 is 0.00
+    assert amounts(invoice) == [("seats", "70.00"), ("welcome20", "-70.00"), ("sales_tax", "0.00")]
+
+
+def test_coupons_that_do_not_stack_are_refused_together(tmp_path):
+    second = ("  sales_tax:\n", "  spring10:\n    kind: coupon\n    code: SPRING10\n    percent: 10\n    stacks: true\n  sales_tax:\n")
+    version = copy_of_coupon_tax(tmp_path, second)
+    both = [*WELCOME, {"code": "SPRING10", "redeemed_on": "2026-09-02"}]
+    with pytest.raises(engine.UsageError) as refused:
+        engine.quote(version, seats("2026-09", coupons=both))
+    assert [f"{d.where}: {d.message}" for d in refused.value.diagnostics] == [
+        "coupons[0].code: coupon WELCOME20 does not stack with other coupons (SPRING10)"
+    ]
+    alone = price(version, seats("2026-09", coupons=[both[1]]))
+    assert amounts(alone)[:2] == [("seats", "70.00"), ("spring10", "-7.00")]  # 10 % of 70.00
+
+
+def test_an_included_tax_is_shown_and_not_added(tmp_path):
+    version = copy_of_coupon_tax(tmp_path, ("    default_rate: 0\n", "    default_rate: 0\n    included: true\n"))
+    invoice = price(version, seats("2026-12"))
+    # 70.00 includes 70.00 × 8.875 / 108.875 = 5.7060...: 5.71 half up; the line adds nothing
+    assert amounts(invoice) == [("seats", "70.00"), ("sales_tax", "0.00")]
+    assert invoice.lines[1].description == "Sales tax: 5.71 included (8.875 %, NY-NYC)"
+    assert invoice.total == Decimal("70.00")
+
+
+def test_a_price_book_sets_the_amounts_of_adjustments_too(tmp_path):
+    text = (COMMERCIAL / "minimum-commitment" / "2026-01-01.yaml").read_text(encoding="utf-8")
+    book = "\nprice_books:\n  EUR:\n    charges:\n      requests: {unit_price: 0.009}\n    adjustments:\n      minimum: {amount: 90.00}\n"
+    directory = tmp_path / "minimum-commitment"
+    directory.mkdir()
+    (directory / "2026-01-01.yaml").write_text(text + book, encoding="utf-8")
+    version = engine.load_tariff(directory)
+    invoice = price(version, {"account": "a", "period": "2026-03", "edition": "standard", "currency": "EUR", "usage": {"requests": 6240}})
+    # 6,240 × 0.009 = 56.16 EUR; minimum 90.00 EUR: true-up 33.84
+    assert (amounts(invoice), invoice.currency, invoice.total) == ([("requests", "56.16"), ("minimum", "33.84")], "EUR", Decimal("90.00"))
+    (directory / "2026-01-01.yaml").write_text(
+        text + book.replace("    adjustments:\n      minimum: {amount: 90.00}\n", ""), encoding="utf-8"
+    )
+    with pytest.raises(engine.TariffError) as broken:
+        engine.load_tariff(directory)
+    assert [d.message for d in broken.value.diagnostics] == ["price_books.EUR: adjustment 'minimum' has no EUR amount"]

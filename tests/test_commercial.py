@@ -455,3 +455,32 @@ def test_a_price_book_sets_the_amounts_of_adjustments_too(tmp_path):
     with pytest.raises(engine.TariffError) as broken:
         engine.load_tariff(directory)
     assert [d.message for d in broken.value.diagnostics] == ["price_books.EUR: adjustment 'minimum' has no EUR amount"]
+
+
+# -- prices from edition attributes -------------------------------------------------------------
+
+SEAT_PRICE_FROM = (
+    ("  team: {}\n", "  team:\n    attributes: {seat_price: 10.00}\n  business:\n    attributes: {seat_price: 25.00}\n"),
+    ("    unit_price: 10.00\n    editions: [team]\n", "    unit_price_from: seat_price\n    editions: [team, business]\n"),
+)
+
+
+def test_a_unit_price_may_name_an_edition_attribute(tmp_path):
+    version = copy_of_coupon_tax(tmp_path, *SEAT_PRICE_FROM)
+    team = price(version, seats("2026-12", tax_region="CA-SF"))
+    business = price(version, {**seats("2026-12", tax_region="CA-SF"), "edition": "business"})
+    assert [(line.unit_price, line.amount) for line in team.lines[:1]] == [(Decimal("10.00"), Decimal("70.00"))]  # 7 × 10.00
+    assert [(line.unit_price, line.amount) for line in business.lines[:1]] == [(Decimal("25.00"), Decimal("175.00"))]  # 7 × 25.00
+
+
+def test_a_price_naming_no_attribute_is_refused_at_its_place(tmp_path):
+    edits = (
+        SEAT_PRICE_FROM[0],
+        ("    unit_price: 10.00\n    editions: [team]\n", "    unit_price_from: seat_prize\n    editions: [team]\n"),
+    )
+    with pytest.raises(engine.TariffError) as broken:
+        copy_of_coupon_tax(tmp_path, *edits)
+    assert [str(d) for d in broken.value.diagnostics] == [
+        "coupon-tax/2026-01-01.yaml:40:22: error: charges.seats.unit_price_from: 'seat_prize' is not an attribute of this edition "
+        "(edition team) [unknown-name]"
+    ]

@@ -56,3 +56,24 @@ def unknown(spec: Mapping[str, Any], entry: Mapping[str, Any] | None, keys: tupl
         if edition not in (spec.get("editions") or {}):
             found.append(f"editions.{edition}")
     return found
+
+
+# A price written as an edition attribute's name: `unit_price_from: seat_price` sets `unit_price`.
+ATTRIBUTE_PRICES = {"price_from": "price", "unit_price_from": "unit_price"}
+
+
+def attribute_prices(params: Mapping[str, Any], attributes: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """`params` with each `<price>_from` replaced by the attribute's value; and (key, why) of those that cannot be."""
+    out = dict(params)
+    problems = []
+    for key, target in ATTRIBUTE_PRICES.items():
+        if key not in params:
+            continue
+        name = out.pop(key)
+        if target in params:
+            problems.append((key, f"write '{target}' or '{key}', not both"))
+        elif name in attributes:
+            out[target] = attributes[name]
+        else:
+            problems.append((key, f"'{name}' is not an attribute of this edition"))
+    return out, problems

@@ -16,8 +16,8 @@ from typing import Any
 
 from engine.core.errors import Diagnostic, did_you_mean
 from engine.core.money import Rounding, decimals_of
+from engine.language import books, terms
 from engine.language import model as m
-from engine.language import terms
 from engine.language.charges import MODELS, Charge
 from engine.language.expressions import Expression, ExpressionError, compile_expression, constant
 from engine.language.source import PathItem, Source, json_path
@@ -177,6 +177,13 @@ class _Compiler:
             for key, value in (overrides.get(edition) or {}).items():
                 params[key] = value
                 params_path[key] = [*base, "editions", edition, key]
+            params, unpriced = books.attribute_prices(params, editions[edition].attributes)  # `unit_price_from: seat_price`
+            params_path |= {target: params_path[key] for key, target in books.ATTRIBUTE_PRICES.items() if key in params_path}
+            for key, why in unpriced:
+                self.error(params_path[key], f"{json_path(params_path[key])}: {why} (edition {edition})", "unknown-name")
+            if unpriced:
+                self.names_unknown = True  # the charge is not built: whether its meters are used cannot be told
+                continue
             self.check_money_scale(params, params_path)
             allowed = self.allowed_names(meters, options, editions[edition])
             self.edition_name = edition

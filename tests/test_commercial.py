@@ -337,7 +337,7 @@ def test_explain_shows_the_arithmetic_of_each_adjustment():
     assert [(line.id, line.text) for line in explanation.lines] == [
         ("seats", "seats × unit_price = 7 × 10.00 = 70.00"),
         ("welcome20", "-(subtotal × 20 %) = -(70.00 × 20 %) = -14.00"),
-        ("sales_tax", "subtotal × 8.875 % (NY-NYC), rounded half_up to 2 decimals = 56.00 × 8.875 % = 4.9700000 → 4.97"),
+        ("sales_tax", "subtotal × 8.875 % (NY-NYC), rounded half_up to 2 decimals = 56.00 × 8.875 % = 4.97000 → 4.97"),
     ]
 
 
@@ -484,3 +484,20 @@ def test_a_price_naming_no_attribute_is_refused_at_its_place(tmp_path):
         "coupon-tax/2026-01-01.yaml:40:22: error: charges.seats.unit_price_from: 'seat_prize' is not an attribute of this edition "
         "(edition team) [unknown-name]"
     ]
+
+
+def test_with_the_total_rounded_a_balance_pays_the_rounded_total(tmp_path):
+    version = copy_of_coupon_tax(
+        tmp_path, ("  apply: per_line\n", "  apply: total\n"), ("    unit_price: 10.00\n", "    unit_price: 10.005\n")
+    )
+    invoice = price(version, seats("2026-09", coupons=WELCOME, credits={"balance": Decimal("100.00")}))
+    # 7 × 10.005 = 70.035; -20 % = -14.007; tax (70.035 - 14.007) × 8.875 % = 56.028 × 0.08875 = 4.972485 → 4.97 (its own rounding)
+    # lines 70.035 - 14.007 + 4.97 = 60.998 → 61.00 (rounding line +0.002); the balance pays 61.00 of 100.00
+    assert amounts(invoice) == [("seats", "70.035"), ("welcome20", "-14.007"), ("sales_tax", "4.97"), ("rounding", "0.002")]
+    found = invoice.to_dict()
+    assert (found["total"], found["credits"][0]["amount"], found["amount_due"], found["credit_balance_remaining"]) == (
+        "61.00",
+        "-61.00",
+        "0.00",
+        "39.00",
+    )

@@ -135,9 +135,12 @@ class FactWriter(Protocol):
     def fact(self, name: str, value: Decimal | str, kind: FactKind, unit: str = "", key: str = "") -> Any: ...
 
 
+_HUNDRED = Decimal(100)
+
+
 def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
-    """`amount × percent / 100`, exact: a product of decimals, moved two places (it always terminates)."""
-    return PRICING_CONTEXT.multiply(amount, percent).scaleb(-2, PRICING_CONTEXT)
+    """`amount × percent / 100`, exact: a product of decimals over 100 always terminates (Inexact stays trapped)."""
+    return PRICING_CONTEXT.divide(PRICING_CONTEXT.multiply(amount, percent), _HUNDRED)
 
 
 def in_window(terms: Terms, first: int | None, start: dt.date | None, since: dt.date | None, until: dt.date | None) -> bool:

@@ -28,6 +28,8 @@ class CreditAdjustment(Adjustment):
         if balance is None:
             return
         due = ledger.base(None)
+        if not ledger.per_line:
+            due = ledger.rounding.round(due)  # the total as the invoice will show it, rounded after the adjustments
         zero = ledger.money(ZERO)
         if terms.balance_expires is not None and terms.balance_expires < terms.period.first:
             words = f"{self.description}: the balance of {text(balance)} expired on {terms.balance_expires}"

@@ -501,3 +501,17 @@ def test_with_the_total_rounded_a_balance_pays_the_rounded_total(tmp_path):
         "0.00",
         "39.00",
     )
+
+
+def test_explanations_with_terms_are_valid_under_their_published_schema():
+    import jsonschema
+    from referencing import Registry, Resource
+
+    from engine.core.resources import schema
+
+    registry = Registry().with_resources([(schema(n)["$id"], Resource.from_contents(schema(n))) for n in ("invoice", "explanation")])
+    validator = jsonschema.Draft7Validator(schema("explanation"), registry=registry)
+    explanation = engine.explain(tariff("coupon-tax"), seats("2026-09", coupons=WELCOME, credits={"balance": Decimal("50.00")}))
+    validator.validate(json.loads(explanation.to_json()))
+    usage = {"account": "a", "period": "2026-03", "edition": "standard", "usage": {"audio_minutes": 6000, "hd_minutes": 7500}}
+    validator.validate(json.loads(engine.explain(tariff("shared-allowance"), usage).to_json()))

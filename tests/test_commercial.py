@@ -75,6 +75,17 @@ def test_the_invoice_says_what_is_due_without_credits():
             "coupons[0].redeemed_on: expected a date YYYY-MM-DD, got '2026-9-1'",
         ),
         ({"credits": {"balance": "50"}}, "credits.balance: expected an amount ≥ 0, got '50'"),
+        (
+            {"credits": {"balance": 10**40}},
+            "credits.balance: 10000000000000000000000000000000000000000 is too large: a balance has at most 30 digits before the point",
+        ),
+        (
+            {"coupons": [{"code": ["x"], "redeemed_on": "2026-09-01"}]},
+            "coupons[0].code: expected a coupon code as text of up to 100 characters, got a list",
+        ),
+        ({"coupons": "WELCOME20"}, "coupons: expected a list of up to 20 {code, redeemed_on}, got text"),
+        ({"tax_region": "x" * 101}, "tax_region: expected a region name of 1 to 100 characters, got text"),
+        ({"subscription": "2026-01-01"}, "subscription: expected {start: YYYY-MM-DD}"),
         ({"currency": "EUR"}, "currency: 'EUR' is not a currency of coupon-tax/2026-01-01.yaml (currencies: USD)"),
     ],
 )

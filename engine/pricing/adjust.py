@@ -39,6 +39,7 @@ from engine.pricing.usage import COMMERCIAL_KEYS as COMMERCIAL_KEYS
 from engine.pricing.usage import Envelope
 
 MAX_COUPONS = 20
+MAX_BALANCE_DIGITS = 30
 _TERMS = tuple(key for key in COMMERCIAL_KEYS if key != "currency")  # the currency is picked with the version
 
 
@@ -155,11 +156,17 @@ def _coupons(offered: Mapping[str, CouponAdjustment], raw: Any, edition: str, pr
             problems.append(_problem(path, "expected {code: CODE, redeemed_on: YYYY-MM-DD}", "coupon"))
             continue
         code, day = item["code"], _date(item["redeemed_on"])
-        coupon = offered.get(code) if isinstance(code, str) else None
+        if not isinstance(code, str) or len(code) > 100:
+            problems.append(
+                _problem(f"{path}.code", f"expected a coupon code as text of up to 100 characters, got {a_kind(code)}", "coupon")
+            )
+            continue
+        coupon = offered.get(code)
         if coupon is None:
             codes = ", ".join(offered) or "none"
-            hint = did_you_mean(code, offered) if isinstance(code, str) else None
-            problems.append(_problem(f"{path}.code", f"unknown coupon code {shown(code) or a_kind(code)} (codes: {codes})", "coupon", hint))
+            problems.append(
+                _problem(f"{path}.code", f"unknown coupon code {shown(code)} (codes: {codes})", "coupon", did_you_mean(code, offered))
+            )
             continue
         if day is None:
             problems.append(_problem(f"{path}.redeemed_on", f"expected a date YYYY-MM-DD, got {shown(item['redeemed_on'])}", "coupon"))
@@ -182,7 +189,7 @@ def _coupons(offered: Mapping[str, CouponAdjustment], raw: Any, edition: str, pr
 def _region(taxes: tuple[TaxAdjustment, ...], file: str, document: Mapping[str, Any], problems: list[Diagnostic]) -> str | None:
     region = document.get("tax_region")
     if region is not None and not (isinstance(region, str) and 0 < len(region) <= 100):
-        problems.append(_problem("tax_region", f"expected a region name, got {a_kind(region)}", "tax"))
+        problems.append(_problem("tax_region", f"expected a region name of 1 to 100 characters, got {a_kind(region)}", "tax"))
         return None
     if not taxes:
         if region is not None:
@@ -208,6 +215,15 @@ def _credits(raw: Any, taken: bool, problems: list[Diagnostic]) -> tuple[Decimal
     balance = raw["balance"]
     if isinstance(balance, bool) or not isinstance(balance, int | Decimal) or not Decimal(balance).is_finite() or balance < 0:
         problems.append(_problem("credits.balance", f"expected an amount ≥ 0, got {shown(balance) or a_kind(balance)}", "credit"))
+        return None, None
+    if Decimal(balance).adjusted() >= MAX_BALANCE_DIGITS:
+        problems.append(
+            _problem(
+                "credits.balance",
+                f"{shown(balance)} is too large: a balance has at most {MAX_BALANCE_DIGITS} digits before the point",
+                "credit",
+            )
+        )
         return None, None
     expires = None
     if raw.get("expires_on") is not None:

@@ -328,6 +328,10 @@ def test_a_bill_run_writes_what_a_balance_paid_as_quote_does(tmp_path):
             "coupon-tax/2026-01-01.yaml:44:25: error: adjustments.welcome20.applies_to: tag 'usage' is not declared (tags: none) [unknown-tag]",
         ),
         (
+            [("    periods: 3\n", "    periods: 3\n    editions: [teams]\n")],
+            "coupon-tax/2026-01-01.yaml:48:16: error: adjustments.welcome20.editions: edition 'teams' does not exist (editions: team) [unknown-edition]\nhint: did you mean 'team'?",
+        ),
+        (
             [("  welcome20:\n", "  seats:\n")],
             "coupon-tax/2026-01-01.yaml:42:3: error: adjustments.seats: 'seats' is also a charge; their invoice lines could not be told apart [name-clash]",
         ),

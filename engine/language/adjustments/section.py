@@ -131,6 +131,14 @@ def check_sections(reporter: Reporter, doc: Mapping[str, Any], charge_ids: Colle
                 "name-clash",
                 key=True,
             )
+        for index, edition in enumerate(params.get("editions") or ()):
+            if edition not in doc["editions"]:
+                reporter.error(
+                    ["adjustments", adjustment_id, "editions", index],
+                    f"adjustments.{adjustment_id}.editions: edition '{edition}' does not exist (editions: {', '.join(doc['editions'])})",
+                    "unknown-edition",
+                    did_you_mean(edition, doc["editions"]),
+                )
         applies_to = params.get("applies_to") or {}
         for index, charge_id in enumerate(applies_to.get("charges") or ()):
             if charge_id not in charge_ids:

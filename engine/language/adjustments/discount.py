@@ -35,7 +35,7 @@ def take_off(adjustment: Adjustment, ledger: Ledger, percent: Decimal | None, am
         )
         return
     assert amount is not None
-    off = ledger.money(min(amount, base))
+    off = min(ledger.money(min(amount, base)), base)  # rounding up never takes more than there is
     words = (f"-min({text(amount)}, {adjustment.scope_words})", (f"-min({text(amount)}, {text(base)})", text(-off)))
     ledger.add(adjustment, -off, lambda: words, description)
 

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from benchmarks import generate, handwritten, periods
 from benchmarks.page_load import page_load
@@ -56,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += per_invoice(rounds, args.profile)
         if "periods" in sections:
             rows += per_timeline_invoice(rounds)
+        if "invoice" in sections or "terms" in sections:  # `invoice` runs both; `terms` the tariff with terms alone
+            rows += per_invoice_with_terms(rounds)
         if "load" in sections:
             rows += load_and_compile(runs)
         if "cli" in sections:
@@ -108,17 +111,7 @@ def per_timeline_invoice(rounds: int) -> list[Row]:
 
     tariff = engine.load_tariff(periods.TARIFF)
     documents = periods.documents(4000)
-    for document in documents:  # the two agree on every document before anything is timed
-        assert engine.quote(tariff, document).to_json() == periods.rate(document).to_json()
-    engine_times, rater_times, ratios = [], [], []
-    for index in range(rounds):
-        pair = [lambda: [engine.quote(tariff, d) for d in documents], lambda: [periods.rate(d) for d in documents]]
-        order = pair if index % 2 == 0 else pair[::-1]
-        timed = [_seconds(run) / len(documents) for run in order]
-        engine_time, rater_time = timed if index % 2 == 0 else timed[::-1]
-        engine_times.append(engine_time)
-        rater_times.append(rater_time)
-        ratios.append(engine_time / rater_time)
+    engine_times, rater_times, ratios = _interleaved(tariff, documents, periods.rate, rounds)
     how = f"{len(documents)} documents of prorated-plan, 2/3 with a timeline, median of {rounds} interleaved rounds"
     return [
         ("per timeline invoice: engine.quote", f"{_us(statistics.median(engine_times))}", how),
@@ -129,6 +122,40 @@ def per_timeline_invoice(rounds: int) -> list[Row]:
         ),
         ("per timeline invoice: ratio", f"{statistics.median(ratios):.2f}×", "target: at most 1.5× (median of the per-round ratios)"),
     ]
+
+
+def per_invoice_with_terms(rounds: int) -> list[Row]:
+    """A tariff with a coupon, a minimum, a tax and credits: engine.quote against its hand-written rater."""
+    import engine
+    from benchmarks import terms
+
+    tariff = engine.load_tariff(terms.TARIFF)
+    documents = list(terms.documents(4000))
+    engine_times, rater_times, ratios = _interleaved(tariff, documents, terms.rate, rounds)
+    how = f"{len(documents)} generated documents (saas-terms: coupon, minimum, tax, credits), median of {rounds} interleaved rounds"
+    return [
+        ("per invoice with terms: engine.quote", f"{_us(statistics.median(engine_times))}", how),
+        ("per invoice with terms: hand-written", f"{_us(statistics.median(rater_times))}", "benchmarks/terms.py, same Invoice objects"),
+        ("per invoice with terms: ratio", f"{statistics.median(ratios):.2f}×", "target: at most 1.5× (median of the per-round ratios)"),
+    ]
+
+
+def _interleaved(tariff: Any, documents: list[Any], rate: Callable[[Any], Any], rounds: int) -> tuple[list[float], ...]:
+    """Seconds per invoice of engine.quote and of `rate`, in turns, and their per-round ratios; the two agree first."""
+    import engine
+
+    for document in documents:  # the two agree on every document before anything is timed
+        assert engine.quote(tariff, document).to_json() == rate(document).to_json()
+    engine_times, rater_times, ratios = [], [], []
+    for index in range(rounds):
+        pair = [lambda: [engine.quote(tariff, d) for d in documents], lambda: [rate(d) for d in documents]]
+        order = pair if index % 2 == 0 else pair[::-1]
+        timed = [_seconds(run) / len(documents) for run in order]
+        engine_time, rater_time = timed if index % 2 == 0 else timed[::-1]
+        engine_times.append(engine_time)
+        rater_times.append(rater_time)
+        ratios.append(engine_time / rater_time)
+    return engine_times, rater_times, ratios
 
 
 def _seconds(run: Callable[[], object]) -> float:

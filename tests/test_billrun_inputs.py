@@ -133,7 +133,7 @@ def test_a_csv_column_named_like_a_meter_suggests_its_dotted_path(tmp_path: Path
     done, _, _ = bill_run(tmp_path, source)
     assert (done.returncode, done.stderr) == (
         2,
-        f"{source}:1: error: column 'dau' is not a usage field (fields: tariff, account, period, edition, usage, addons, timeline; "
+        f"{source}:1: error: column 'dau' is not a usage field (fields: tariff, account, period, edition, usage, addons, timeline, currency, coupons, tax_region, credits; "
         "under usage and addons, dotted paths) [csv-header]\nhint: a meter is written usage.dau, an add-on addons.dau\n",
     )
 

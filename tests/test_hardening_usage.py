@@ -107,12 +107,12 @@ CASES: list[tuple[str, Any, list[str]]] = [
     (
         "an unknown envelope key",
         {**pro(), "colour": "blue"},
-        ["colour: error: unknown key 'colour' (allowed: tariff, account, period, edition, usage, addons, timeline) [usage-key]"],
+        ["colour: error: unknown key 'colour' (allowed: tariff, account, period, edition, usage, addons, timeline, currency, coupons, tax_region, credits) [usage-key]"],
     ),
     (
         "a key that is not text",
         {**pro(), ("a", "b"): 1},
-        ["('a', 'b'): error: unknown key '('a', 'b')' (allowed: tariff, account, period, edition, usage, addons, timeline) [usage-key]"],
+        ["('a', 'b'): error: unknown key '('a', 'b')' (allowed: tariff, account, period, edition, usage, addons, timeline, currency, coupons, tax_region, credits) [usage-key]"],
     ),
     ("not a mapping", [pro()], ["(document): error: a usage document must be a mapping, got a list [usage-type]"]),
     (
@@ -154,7 +154,7 @@ def test_megabyte_strings_are_never_echoed(im: engine.Tariff) -> None:
     messages = refusal(im, document)
     assert messages == [
         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...: error: unknown key 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' "
-        "(allowed: tariff, account, period, edition, usage, addons, timeline) [usage-key]",
+        "(allowed: tariff, account, period, edition, usage, addons, timeline, currency, coupons, tax_region, credits) [usage-key]",
         "tariff: error: expected a tariff id as text, got text 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' [usage-type]",
         "account: error: expected one line of text of 1 to 128 characters without surrounding spaces or control characters, "
         "or a whole number ≥ 0, got text [usage-type]",

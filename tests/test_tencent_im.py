@@ -367,7 +367,7 @@ def test_account_may_be_a_whole_number_and_is_written_as_text(im):
 def test_envelope_problems_are_reported_together(im):
     document = {"tariff": "tencent-im", "period": "2026-13", "edition": "pro", "extra": 1}
     assert refusal(im, document) == [
-        "extra: error: unknown key 'extra' (allowed: tariff, account, period, edition, usage, addons, timeline) [usage-key]",
+        "extra: error: unknown key 'extra' (allowed: tariff, account, period, edition, usage, addons, timeline, currency, coupons, tax_region, credits) [usage-key]",
         "account: error: missing: the account billed (text or a whole number) [usage-missing]",
         "period: error: '2026-13' is not a calendar month [period]\nhint: write the month as YYYY-MM, e.g. 2026-11, from 0001-01 to 9000-12",
     ]

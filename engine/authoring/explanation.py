@@ -26,6 +26,7 @@ from engine.language import model as m
 from engine.language.charges import Charge, OptionCharge, PricingInput, TrialCharge
 from engine.language.charges.base import show
 from engine.language.expressions import Expression
+from engine.pricing import adjust
 from engine.pricing.evaluate import price
 from engine.pricing.invoice import Invoice, InvoiceLine
 from engine.pricing.proration import needs_timeline, price_timeline_traced
@@ -133,15 +134,17 @@ def explain(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -
     path gives the same invoice (tests/test_fastpath.py) but keeps no values to explain.
     """
     envelope = read_envelope(usage)
-    version = select_version(tariff_or_catalog, envelope)
+    version = adjust.in_currency(select_version(tariff_or_catalog, envelope), envelope)
     if needs_timeline(version, envelope):
         return _timeline_explanation(version, envelope)
     checked = check_usage(envelope, version)
     invoice = price(version, envelope, checked)
-    context = Context(version, envelope, checked)
+    context = Context(version, envelope, adjust.draw_allowances(version, checked)[0])
     by_id = {line.id: line for line in invoice.lines}
     with decimal.localcontext(PRICING_CONTEXT):
         lines = tuple(context.line(charge, by_id[charge.id]) for charge in context.plan.charges if charge.id in by_id)
+        steps = adjust.explained(version, envelope, checked, invoice.lines)  # the pools' and the adjustments' lines
+        lines += tuple(LineExplanation(s.id, s.source, s.formula, s.steps, s.amount, rounded=s.rounded) for s in steps)
         no_lines = tuple(context.no_line(charge) for charge in _all_charges(version, context.plan) if charge.id not in by_id)
     return Explanation(
         invoice=invoice,

@@ -29,6 +29,7 @@ from engine.pricing.quote import quote
 _YAML = (".yaml", ".yml")
 _TOP_LEVEL_KEY = re.compile(r"^[\"']?([A-Za-z_]+)[\"']?\s*:", re.M)
 _HEADER = ("account", "period", "edition", "currency")
+_PAYMENT = ("amount_due", "credit_balance_remaining")  # after the total, with adjustments
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +187,7 @@ def _expected(spec: Mapping[str, Any]) -> Expected:
             lines[line_id] = ExpectedLine(Decimal(value["amount"]), None if quantity is None else Decimal(quantity))
         else:
             lines[line_id] = ExpectedLine(Decimal(value))
-    fields = {key: str(spec[key]) for key in (*_HEADER, "version") if key in spec}
+    fields = {key: str(spec[key]) for key in (*_HEADER, "version", *_PAYMENT) if key in spec}
     for key, value in (spec.get("settlement") or {}).items():
         fields[f"settlement.{key}"] = str(value)
     return Expected(total=Decimal(spec["total"]), lines=lines, fields=fields)
@@ -296,6 +297,8 @@ def _field(invoice: Invoice, key: str) -> str:
         return invoice.tariff.version
     if key.startswith("settlement."):
         return str(getattr(invoice.settlement, key.split(".", 1)[1]))
+    if key in _PAYMENT:
+        return str(invoice.payment.to_dict()[key]) if invoice.payment is not None else "(none)"
     return str(getattr(invoice, key))
 
 

@@ -86,3 +86,14 @@ class Cycle:
     def words(self) -> str:
         """`month`, `quarter`, `year` or `2 months`."""
         return {1: "month", 3: "quarter", 12: "year"}.get(self.months, f"{self.months} months")
+
+
+def periods_since(start: dt.date, period: Period) -> int:
+    """Whole billing periods from the one holding `start` to `period`: 0 for that period itself.
+
+    With calendar-month periods this counts months (a coupon redeemed on 2026-09-15 is in its
+    period 0 in 2026-09, 2 in 2026-11); negative when `period` comes before `start`. "The first
+    N periods from X" is `0 <= periods_since(X, period) < N`. Longer periods (quarters, years,
+    anniversaries) extend this one function.
+    """
+    return (period.first.year - start.year) * 12 + period.first.month - start.month

@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.core.errors import Diagnostic, did_you_mean
 from engine.core.money import Rounding, decimals_of
+from engine.language import books, terms
 from engine.language import model as m
 from engine.language.billing import DATE_NAMES, compile_billing
 from engine.language.charges import MODELS, Charge
@@ -75,12 +76,13 @@ class _Compiler:
         plans = {name: self.plan(editions[name], charges[name], meters) for name in editions}
         if self.partial:
             return None  # whether a meter or an option is unused cannot be told while charges are broken
+        adjustments, allowances, books = terms.compile_terms(self, editions, meters, options)
         self.check_unused(meters, options)
         billing = compile_billing(doc, rounding.apply, self.error)
         if any(d.severity == "error" for d in self.diagnostics) or effective is None:
             return None
         window = doc["settlement"].get("deduction_window") or {}
-        return m.TariffVersion(
+        version = m.TariffVersion(
             id=doc["id"],
             version=str(doc["version"]),
             effective_from=effective,
@@ -96,7 +98,10 @@ class _Compiler:
             sha256=self.source.sha256,
             warnings=tuple(d for d in self.diagnostics if d.severity == "warning"),
             billing=billing,
+            adjustments=adjustments,
+            allowances=allowances,
         )
+        return terms.with_books(version, books) if books else version
 
     def date(self, path: list[PathItem], text: str) -> dt.date | None:
         try:
@@ -176,6 +181,13 @@ class _Compiler:
             for key, value in (overrides.get(edition) or {}).items():
                 params[key] = value
                 params_path[key] = [*base, "editions", edition, key]
+            params, unpriced = books.attribute_prices(params, editions[edition].attributes)  # `unit_price_from: seat_price`
+            params_path |= {target: params_path[key] for key, target in books.ATTRIBUTE_PRICES.items() if key in params_path}
+            for key, why in unpriced:
+                self.error(params_path[key], f"{json_path(params_path[key])}: {why} (edition {edition})", "unknown-name")
+            if unpriced:
+                self.names_unknown = True  # the charge is not built: whether its meters are used cannot be told
+                continue
             self.check_money_scale(params, params_path)
             allowed = self.allowed_names(meters, options, editions[edition])
             self.edition_name = edition

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.core.money import Rounding
+from engine.language.adjustments import Adjustment, AllowancePool
 from engine.language.billing import PLAIN, Billing
 from engine.language.charges import Charge
 
@@ -95,10 +96,17 @@ class TariffVersion:
     sha256: str
     warnings: tuple[Any, ...] = ()
     billing: Billing = PLAIN  # periods, timing and proration (engine.language.billing)
+    adjustments: tuple[Adjustment, ...] = ()  # after the charges, in the declared order
+    allowances: tuple[AllowancePool, ...] = ()  # drawn before the charges
+    books: Mapping[str, TariffVersion] = field(default_factory=frozen_map)  # the version priced in another currency
 
     @property
     def editions(self) -> tuple[str, ...]:
         return tuple(self.plans)
+
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        return (self.currency, *self.books)
 
 
 @dataclass(frozen=True, slots=True)

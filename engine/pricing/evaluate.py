@@ -20,7 +20,8 @@ from engine.core.periods import Period
 from engine.language import model as m
 from engine.language.charges import Charge, LineFigures, PricingInput, Refusal
 from engine.language.expressions import EvaluationError
-from engine.pricing.invoice import Invoice, InvoiceLine, Settlement, TariffRef
+from engine.pricing import adjust
+from engine.pricing.invoice import Invoice, InvoiceLine, Payment, Settlement, TariffRef
 from engine.pricing.usage import Envelope
 
 
@@ -35,12 +36,15 @@ def price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) -
 
 
 def _price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) -> Invoice:
+    version = adjust.in_currency(version, envelope)
+    terms = adjust.read_terms(version, envelope, checked.edition)
     plan = version.plans[checked.edition]
     rounding = version.rounding
     per_line = rounding.apply == "per_line"
     lines: list[InvoiceLine] = []
     problems: list[Diagnostic] = []
     with decimal.localcontext(PRICING_CONTEXT):
+        checked, lines = adjust.draw_allowances(version, checked)
         for charge in plan.charges:
             try:
                 figures = charge_figures(charge, checked, envelope.period)
@@ -69,6 +73,8 @@ def _price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) 
             )
         if problems:
             raise UsageError(problems)
+        adjusted = None if terms is None else adjust.apply_adjustments(version, lines, terms)
+        lines = lines if adjusted is None else adjusted.lines
         total = sum((line.amount for line in lines), ZERO)
         if not per_line and rounding.round(total) != total:
             lines.append(rounding_line(rounding, rounding.round(total) - total))
@@ -82,7 +88,18 @@ def _price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) 
         lines=tuple(lines),
         total=total,
         settlement=settlement_window(version.settlement, envelope.period),
+        payment=None if adjusted is None else payment(adjusted, total),
     )
+
+
+def payment(adjusted: adjust.Adjusted, total: Decimal) -> Payment:
+    """What the prepaid balance paid of `total`, and what is left to pay."""
+    credit = adjusted.credit
+    if credit is None:
+        return Payment((), total, None)
+    step = credit.step
+    line = InvoiceLine(step.id, step.description, ONE, "", None, step.amount, step.source)
+    return Payment((line,), PRICING_CONTEXT.subtract(total, credit.used), credit.remaining)
 
 
 def rounding_line(rounding: Rounding, adjustment: Decimal) -> InvoiceLine:

@@ -25,8 +25,8 @@ from engine.core.errors import Diagnostic
 from engine.core.money import PRICING_CONTEXT, ZERO, Rounding
 from engine.core.periods import Period
 from engine.language import model as m
-from engine.pricing import codegen
-from engine.pricing.evaluate import rounding_line, settlement_window
+from engine.pricing import adjust, codegen
+from engine.pricing.evaluate import payment, rounding_line, settlement_window
 from engine.pricing.invoice import Invoice, InvoiceLine, Settlement, TariffRef
 from engine.pricing.usage import ENVELOPE_KEYS, MAX_NAME_LENGTH, Envelope, account_text_ok, calendar_month
 
@@ -35,14 +35,17 @@ _NOTHING: Mapping[str, Any] = {}
 _MONTHS: dict[str, Period] = {}  # calendar months seen, by label
 _KEPT = 4096  # entries a per-period cache keeps before starting over
 _KEY = "fast path"  # of the rater in `EditionPlan.derived`
+_TERMS = tuple(key for key in adjust.COMMERCIAL_KEYS if key != "currency")  # the currency is picked before the rater
 
 
-def fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan:
+def fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan | None:
     """The edition's rater, written the first time the edition is priced and kept with its plan.
 
     Written on first use, not at load: a command pricing one edition writes one function. Two
     threads meeting here at once both write the same function; either one is kept.
     """
+    if version.allowances:
+        return None  # the pools change the meter values before the charges: the general path prices them
     found: FastPlan | None = plan.derived.get(_KEY)
     if found is None:
         found = plan.derived[_KEY] = _fast_plan(version, plan)
@@ -100,6 +103,8 @@ class FastPlan:
     rounding: Rounding
     settlement: m.Settlement
     source: str = field(repr=False)  # the generated function, for reading
+    version: m.TariffVersion | None = field(default=None, repr=False)  # set when it has adjustments: they run after the rater
+    terms: adjust.TermsReader | None = field(default=None, repr=False)
     windows: dict[dt.date, Settlement] = field(default_factory=dict, repr=False, compare=False)  # by the period's last day
 
     def invoice(self, envelope: Envelope) -> Invoice | None:
@@ -112,11 +117,20 @@ class FastPlan:
             lines = self.rate(usage, addons, period)
             if lines is None:
                 return None
+            adjusted = None
+            if self.version is not None and self.terms is not None:  # the general path's adjustments, over the rater's lines
+                terms = self.terms.read(envelope, self.edition)
+                if terms is not None:
+                    adjusted = adjust.apply_adjustments(self.version, lines, terms)
+                    lines = adjusted.lines
+            elif any(key in document for key in _TERMS):
+                return None  # terms this version does not take: the general path refuses them
             total = _total(lines, self.rounding)
         except Exception:  # whatever it is, the general path meets it again and reports it
             return None
         window = self.windows.get(period.last) or self._window(period)
-        return Invoice(envelope.account, period.label, self.edition, self.currency, self.tariff, tuple(lines), total, window)
+        paid = None if adjusted is None else payment(adjusted, total)
+        return Invoice(envelope.account, period.label, self.edition, self.currency, self.tariff, tuple(lines), total, window, payment=paid)
 
     def _window(self, period: Period) -> Settlement:
         if len(self.windows) >= _KEPT:
@@ -139,4 +153,5 @@ def _total(lines: list[InvoiceLine], rounding: Rounding) -> Decimal:
 def _fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan:
     rate, source = codegen.write(version, plan)
     tariff = TariffRef(version.id, version.version, version.file, version.sha256)
-    return FastPlan(rate, plan.edition.name, tariff, version.currency, version.rounding, version.settlement, source)
+    adjusted, terms = (version, adjust.TermsReader(version)) if version.adjustments else (None, None)
+    return FastPlan(rate, plan.edition.name, tariff, version.currency, version.rounding, version.settlement, source, adjusted, terms)

@@ -26,7 +26,7 @@ from engine.language import model as m
 from engine.language.billing import ChargeBilling
 from engine.pricing.evaluate import settlement_window
 from engine.pricing.fastpath import fast_plan
-from engine.pricing.invoice import Invoice, InvoiceLine, Settlement
+from engine.pricing.invoice import Invoice, InvoiceLine, Settlement, TariffRef
 from engine.pricing.usage import Envelope
 
 _TIMELINE_KEYS = frozenset(("start", "changes", "cancelled_on"))
@@ -41,6 +41,8 @@ def fast_timeline(version: m.TariffVersion, envelope: Envelope) -> Invoice | Non
     label = period.label
     if not version.billing.monthly_whole_periods or len(label) != 7 or label[5] == "Q" or type(document) is not dict:
         return None
+    if version.adjustments or version.allowances:
+        return None  # commercial terms run on the general path's timeline lines
     edition = document.get("edition")
     if type(edition) is not str or edition not in version.plans:
         return None
@@ -57,6 +59,8 @@ def fast_timeline(version: m.TariffVersion, envelope: Envelope) -> Invoice | Non
         if _uses_active_days(version.plans[name]) and len(parts) + (parts[0][:2] != (period.first, period.last)) > 1:
             return None  # the rater counts the whole month's days
         plan = fast_plan(version, version.plans[name])
+        if plan is None:
+            return None
         try:
             lines = plan.rate(usage, addons, period)
         except Exception:  # whatever it is, the reference meets it again and reports it
@@ -72,7 +76,7 @@ def fast_timeline(version: m.TariffVersion, envelope: Envelope) -> Invoice | Non
         total = PRICING_CONTEXT.add(total, line.amount)
     if version.rounding.apply != "per_line" and version.rounding.round(total) != total:
         return None
-    tariff = fast_plan(version, version.plans[edition]).tariff
+    tariff = TariffRef(version.id, version.version, version.file, version.sha256)
     window = _WINDOWS.get((version.settlement, period.last)) or _window(version, period)
     return Invoice(envelope.account, label, edition, version.currency, tariff, tuple(found), total, window, (period.first, period.last))
 

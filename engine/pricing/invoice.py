@@ -61,6 +61,25 @@ class Settlement:
 
 
 @dataclass(frozen=True, slots=True)
+class Payment:
+    """After the total: the credit lines (a prepaid balance paying), the amount due, the balance left.
+
+    The total stays what was charged (the sum of the lines); credits are not lines of it.
+    """
+
+    credits: tuple[InvoiceLine, ...]
+    amount_due: Decimal
+    credit_balance: Decimal | None  # what is left of the prepaid balance; None when the usage gave none
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "credits": [line.to_dict() for line in self.credits],
+            "amount_due": text(self.amount_due),
+            "credit_balance_remaining": None if self.credit_balance is None else text(self.credit_balance),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Invoice:
     account: str
     period: str
@@ -71,10 +90,11 @@ class Invoice:
     total: Decimal
     settlement: Settlement
     days: tuple[dt.date, dt.date] | None = None  # first and last day, on invoices priced from a timeline
+    payment: Payment | None = None  # with adjustments: what a prepaid balance paid, and what is due
 
     def to_dict(self) -> dict[str, Any]:
         days = {} if self.days is None else {"first_day": self.days[0].isoformat(), "last_day": self.days[1].isoformat()}
-        return {
+        found = {
             "account": self.account,
             "period": self.period,
             **days,
@@ -94,6 +114,9 @@ class Invoice:
                 "deduct_until": self.settlement.deduct_until,
             },
         }
+        if self.payment is not None:
+            found |= self.payment.to_dict()
+        return found
 
     def to_json(self, *, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, separators=(",", ": ") if indent else (",", ":"))
@@ -130,6 +153,12 @@ def render_text(invoice: Invoice) -> str:
     out.append("  ".join("-" * w for w in widths))
     total_label = "total"
     out.append(total_label.ljust(sum(widths[:4]) + 8) + text(invoice.total).rjust(widths[4]))
+    if invoice.payment is not None:
+        for credit in invoice.payment.credits:
+            out.append(f"{credit.id}: {credit.description}".ljust(sum(widths[:4]) + 8) + text(credit.amount).rjust(widths[4]))
+        out.append("amount due".ljust(sum(widths[:4]) + 8) + text(invoice.payment.amount_due).rjust(widths[4]))
+        if invoice.payment.credit_balance is not None:
+            out.append(f"prepaid balance remaining: {text(invoice.payment.credit_balance)} {invoice.currency}")
     settle = invoice.settlement
     footer = f"settlement: {settle.mode}"
     if settle.deduct_from:

@@ -34,7 +34,8 @@ from engine.language import model as m
 from engine.language.billing import CHANGE_WORDS, ChargeBilling
 from engine.language.charges import Charge, LineFigures, PricingInput, Refusal
 from engine.language.expressions import EvaluationError
-from engine.pricing.evaluate import charge_figures, rounding_line, settlement_window
+from engine.pricing import adjust
+from engine.pricing.evaluate import charge_figures, payment, rounding_line, settlement_window
 from engine.pricing.invoice import Invoice, InvoiceLine, TariffRef
 from engine.pricing.timeline import Segment, Timeline, billing_period, read_timeline, segments
 from engine.pricing.usage import Envelope, check_usage
@@ -85,11 +86,18 @@ def _price_timeline(version: m.TariffVersion, envelope: Envelope) -> tuple[Invoi
     check_usage(Envelope(envelope.tariff, envelope.account, period, document), version, frozenset())  # names and values, once
     parts = segments(timeline, period, edition, addons)
     rules = _edition_rules(version, parts)
+    if version.allowances:
+        message = f"{version.id} version {version.version} shares allowances between meters, which a timeline cannot split yet"
+        hint = "price the period without a timeline, or one document per part of the period"
+        raise UsageError([Diagnostic(message=message, rule="timeline", path="timeline", hint=hint)])
+    terms = adjust.read_terms(version, Envelope(envelope.tariff, envelope.account, period, document), edition)
     try:
         with decimal.localcontext(PRICING_CONTEXT):
             pricer = _Pricer(version, envelope, period, parts, timeline, rules)
             lines = pricer.lines()
-            return _invoice(version, envelope, period, lines, edition), pricer.traces
+            adjusted = None if terms is None else adjust.apply_adjustments(version, lines, terms)
+            invoice = _invoice(version, envelope, period, lines if adjusted is None else adjusted.lines, edition, adjusted)
+            return invoice, pricer.traces
     except decimal.DecimalException as error:
         message = f"the invoice cannot be computed exactly: {describe_signal(error)}"
         raise UsageError([Diagnostic(message=message, rule="evaluation", path="(document)")]) from None
@@ -396,7 +404,9 @@ class _Pricer:
         return InvoiceLine(line_id, description, quantity, charge.unit, unit_price, rounded, charge.source, service, fraction)
 
 
-def _invoice(version: m.TariffVersion, envelope: Envelope, period: Period, lines: list[InvoiceLine], edition: str) -> Invoice:
+def _invoice(
+    version: m.TariffVersion, envelope: Envelope, period: Period, lines: list[InvoiceLine], edition: str, adjusted: adjust.Adjusted | None
+) -> Invoice:
     rounding = version.rounding
     total = sum((line.amount for line in lines), ZERO)
     if rounding.apply != "per_line" and rounding.round(total) != total:
@@ -412,4 +422,5 @@ def _invoice(version: m.TariffVersion, envelope: Envelope, period: Period, lines
         total=total,
         settlement=settlement_window(version.settlement, period),
         days=(period.first, period.last),
+        payment=None if adjusted is None else payment(adjusted, total),
     )

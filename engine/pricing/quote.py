@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.core.errors import Diagnostic, UsageError, did_you_mean
 from engine.language import model as m
+from engine.pricing.adjust import in_currency
 from engine.pricing.evaluate import price
 from engine.pricing.fastpath import fast_plan, quick_envelope
 from engine.pricing.fasttimeline import fast_timeline
@@ -18,11 +19,12 @@ from engine.pricing.usage import Envelope, check_usage, read_envelope
 def quote(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -> Invoice:
     """Price one usage document; raises `UsageError` with every problem found."""
     envelope = quick_envelope(usage) or read_envelope(usage)
-    version = select_version(tariff_or_catalog, envelope)
+    version = in_currency(select_version(tariff_or_catalog, envelope), envelope)
     if needs_timeline(version, envelope):
         return fast_timeline(version, envelope) or price_timeline(version, envelope)
     plan = version.plans.get(envelope.document["edition"])
-    fast = None if plan is None else fast_plan(version, plan).invoice(envelope)
+    rater = None if plan is None else fast_plan(version, plan)
+    fast = None if rater is None else rater.invoice(envelope)
     return fast or price(version, envelope, check_usage(envelope, version))
 
 

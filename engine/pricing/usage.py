@@ -25,7 +25,8 @@ from engine.core.values import shown as _show
 from engine.language import model as m
 from engine.language.charges import OptionCharge, PricingInput
 
-ENVELOPE_KEYS = ("tariff", "account", "period", "edition", "usage", "addons", "timeline")
+COMMERCIAL_KEYS = ("currency", "coupons", "tax_region", "credits")  # checked by `engine.pricing.adjust`
+ENVELOPE_KEYS = ("tariff", "account", "period", "edition", "usage", "addons", "timeline", *COMMERCIAL_KEYS)
 _ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS)
 MAX_ACCOUNT_LENGTH = 128
 MAX_NAME_LENGTH = 100  # a tariff id or an edition name

@@ -27,7 +27,7 @@ from engine.language.source import PathItem, Source
 Value = FactValue
 Kind = FactKind
 Role = FactRole
-_SECTIONS = {"tariff": 0, "edition": 1, "meter": 2, "option": 3, "charge": 4}
+_SECTIONS = {"tariff": 0, "edition": 1, "meter": 2, "option": 3, "charge": 4, "allowance": 5, "adjustment": 6, "book": 7}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,46 @@ def facts(version: m.TariffVersion, source: Source) -> tuple[Fact, ...]:
     for edition, plan in version.plans.items():
         for charge in plan.charges:
             found += _ChargeFacts(version, doc["charges"][charge.id], edition, charge).all()
+    found += _terms_facts(version, doc)
     return tuple(sorted(found, key=lambda fact: sort_key(fact.key)))
+
+
+def _terms_facts(version: m.TariffVersion, doc: Mapping[str, Any]) -> list[Fact]:
+    """Shared allowances, adjustments (with their place in the order) and price books."""
+    found: list[Fact] = []
+    for pool in version.allowances:
+        found += pool.facts(_TermFacts(version, ("allowance", pool.id), f"allowance {pool.id}", ("allowances", pool.id)))
+    for index, adjustment in enumerate(version.adjustments):
+        out = _TermFacts(version, ("adjustment", adjustment.id), adjustment.label, ("adjustments", adjustment.id))
+        found += [*adjustment.facts(out), out.fact("order", Decimal(index + 1), "number")]
+    for currency, book in version.books.items():
+        entries = ((doc.get("price_books") or {}).get(currency) or {}).get("charges") or {}
+        for edition, plan in book.plans.items():
+            for charge in plan.charges:
+                found += _BookChargeFacts(book, doc["charges"][charge.id], edition, charge, entries.get(charge.id) or {}).model_facts()
+        for adjustment in book.adjustments:
+            if adjustment.money_keys:
+                where = ("price_books", currency, "adjustments", adjustment.id)
+                out = _TermFacts(book, ("book", currency, "adjustment", adjustment.id), f"{currency} / {adjustment.label}", where)
+                found += list(adjustment.facts(out))
+    return found
+
+
+class _TermFacts:
+    """The facts of one adjustment or allowance (`engine.language.adjustments.base.FactWriter`)."""
+
+    def __init__(self, version: m.TariffVersion, base: tuple[str, ...], label: str, path: tuple[PathItem, ...]) -> None:
+        self.version, self.base, self.label, self.where = version, base, label, path
+
+    @property
+    def currency(self) -> str:
+        return self.version.currency
+
+    def main(self, value: Value, kind: Kind, unit: str = "", key: str = "") -> Fact:
+        return Fact(self.base, self.label, value, kind, unit, (*self.where, key) if key else self.where)
+
+    def fact(self, name: str, value: Value, kind: Kind, unit: str = "", key: str = "") -> Fact:
+        return Fact((*self.base, name), f"{self.label} / {name}", value, kind, unit, (*self.where, key) if key else self.where)
 
 
 def render_canonical(version: m.TariffVersion, source: Source) -> str:
@@ -228,3 +267,19 @@ class _ChargeFacts:
         if name is not None:
             key, label = (*key, name), f"{label} / {name}"
         return Fact(key, label, value, kind, unit, path)
+
+
+class _BookChargeFacts(_ChargeFacts):
+    """A charge's prices in a price book's currency: `EUR / pro / plan / price`, placed in the book."""
+
+    def __init__(self, book: m.TariffVersion, spec: Mapping[str, Any], edition: str, charge: Charge, entry: Mapping[str, Any]) -> None:
+        super().__init__(book, spec, edition, charge)
+        self.entry = entry
+        self.base = ("book", book.currency, edition, charge.id)
+        self.label = f"{book.currency} / {edition} / {charge.id}"
+
+    def path(self, key: str) -> tuple[PathItem, ...]:
+        where: tuple[PathItem, ...] = ("price_books", self.version.currency, "charges", self.charge.id)
+        if key in ((self.entry.get("editions") or {}).get(self.edition) or {}):
+            return (*where, "editions", self.edition, key)
+        return (*where, key) if key in self.entry else where

@@ -158,7 +158,7 @@ def _change(key: Key, before: dict[Key, Fact], after: dict[Key, Fact], new: Sour
 
 def _changed(old: Fact, now: Fact, new: Source) -> Change:
     ratio = relative_change(old.value, now.value) if old.kind == now.kind == "money" and old.unit == now.unit else None
-    same_unit = old.unit == now.unit and bool(now.unit)
+    same_unit = old.unit == now.unit and bool(now.unit) and now.unit != "%"  # "20 % → 25 %" reads better than "20 → 25 %"
     values = f"{old.value_text} → {now.value_text} {now.unit}" if same_unit else f"{old.shown} → {now.shown}"
     line = f"{now.label}: {values}" + (f" ({signed(ratio)} %)" if ratio is not None else "")
     verb = f"{signed(ratio)} %" if ratio is not None else "changed"

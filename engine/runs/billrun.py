@@ -74,7 +74,7 @@ class InvoiceWriter:
             f'{{"account":{_text(invoice.account)},"period":{_text(invoice.period)},{days}"edition":{_text(invoice.edition)},'
             f'"currency":{_text(invoice.currency)},"tariff":{self._part(ref, _tariff)},'
             f'"lines":[{",".join([self._part(line, _line) for line in lines])}],"total":{_text(text(invoice.total))},'
-            f'"settlement":{self._part(settlement, _settlement)}}}'
+            f'"settlement":{self._part(settlement, _settlement)}{_payment(invoice)}}}'
         )
 
     def _part(self, part: Any, write: Any) -> str:
@@ -86,6 +86,13 @@ class InvoiceWriter:
         written: str = write(part)
         self.known[id(part)] = (part, written)
         return written
+
+
+def _payment(invoice: Invoice) -> str:
+    """With adjustments: the credits, the amount due and the balance left, as `Invoice.to_json` writes them."""
+    if invoice.payment is None:
+        return ""
+    return "," + _dumps(invoice.payment.to_dict())[1:-1]
 
 
 def _tariff(ref: Any) -> str:

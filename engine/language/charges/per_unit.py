@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from engine.core.money import ZERO, text
+from engine.core.money import PRICING_CONTEXT, ZERO, text
 from engine.core.periods import Period
 from engine.language.charges.base import (
     Charge,
@@ -15,6 +15,7 @@ from engine.language.charges.base import (
     ExplainContext,
     Explained,
     FactWriter,
+    FastWriter,
     LineFigures,
     PricedLine,
     PricingInput,
@@ -41,6 +42,18 @@ class PerUnitCharge(Charge):
     def figures(self, checked: PricingInput, period: Period) -> LineFigures:
         quantity = number(self, self.quantity.evaluate(checked.values), "quantity")
         return quantity, self.unit_price, quantity * self.unit_price, self.description
+
+    def fast_code(self, writer: FastWriter) -> list[str] | None:
+        """A meter's value times the unit price, when the quantity is the meter itself."""
+        found = writer.meter_variable(self.quantity.text) if self.quantity.text in self.quantity.names else None
+        if found is None:
+            return None
+
+        def line(value: Any) -> Any:
+            quantity = Decimal(value)
+            return writer.line(self, (quantity, self.unit_price, PRICING_CONTEXT.multiply(quantity, self.unit_price), self.description))
+
+        return [f"lines.append({writer.bind(line)}({found[1]}))"]
 
     def explain(self, context: ExplainContext, line: PricedLine) -> Explained:
         quantity = context.value(self.quantity)

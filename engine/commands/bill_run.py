@@ -43,7 +43,11 @@ def register(sub: Any) -> None:
         metavar="PATH",
         help="a tariff version file, a tariff directory or a directory of tariffs (default: the shipped tariffs)",
     )
-    parser.add_argument("--format", choices=("jsonl", "csv"), help="input format (default: csv for a .csv file, else jsonl)")
+    parser.add_argument(
+        "--format",
+        choices=("jsonl", "csv", "parquet"),
+        help="input format (default: csv for a .csv file, parquet for a .parquet file or a directory, else jsonl)",
+    )
     parser.add_argument("--out", metavar="FILE", default="-", help="invoices, one JSON document per line (default: stdout)")
     parser.add_argument("--rejects", metavar="FILE", help="rejected records as JSON Lines (default: the first ones on stderr)")
     parser.add_argument("--summary", metavar="FILE", help="counts and totals by currency and edition, as CSV")
@@ -51,6 +55,10 @@ def register(sub: Any) -> None:
         "--workers", type=_count, metavar="N", default=os.cpu_count() or 1, help="processes pricing records (default: one per CPU)"
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when any record was rejected")
+    parser.add_argument(
+        "--engine", choices=("local", "spark"), default="local", help="price here (default) or on Spark (pip install '.[spark]')"
+    )
+    parser.add_argument("--master", metavar="URL", help="with --engine spark: the Spark master, e.g. local[2] or spark://host:7077")
     parser.set_defaults(run=run)
 
 
@@ -67,8 +75,14 @@ def run(args: argparse.Namespace) -> int:
     target = tariffs.load()
     totals = Totals()
     with _input(args.input, args.format) as (name, batches, progress), _Outputs(args.out, args.rejects, args.summary) as outputs:
-        for priced in run_batches(target, tariffs, batches, name, args.workers):
-            outputs.write(priced.invoices, priced.rejects)
+        if args.engine == "spark":
+            from engine.runs.spark import run_on_spark
+
+            results = run_on_spark(tariffs, batches, name, args.master)
+        else:
+            results = run_batches(target, tariffs, batches, name, args.workers)
+        for priced in results:
+            outputs.write(priced.invoices, priced.rejects, priced.lines)
             totals.add(priced.totals)
             progress.show(totals.records)
         outputs.finish(totals)
@@ -82,6 +96,11 @@ def _input(path: str, fmt: str | None) -> Iterator[tuple[str, Iterator[Any], _Pr
     from engine.runs.records import csv_batches, csv_header, csv_rows, json_batches
 
     name = "<stdin>" if path == "-" else path
+    if fmt == "parquet" or (fmt is None and _is_parquet(path)):
+        from engine.runs.parquet import parquet_batches
+
+        yield name, parquet_batches(path), _Progress(None, False)
+        return
     try:
         stream: BinaryIO = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed below
     except OSError as error:
@@ -102,6 +121,10 @@ def _input(path: str, fmt: str | None) -> Iterator[tuple[str, Iterator[Any], _Pr
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+
+
+def _is_parquet(path: str) -> bool:
+    return path.lower().endswith(".parquet") or (path != "-" and os.path.isdir(path))
 
 
 def _decoded(rows: Iterator[Any], name: str) -> Iterator[Any]:
@@ -129,6 +152,7 @@ class _Outputs:
     def __init__(self, out: str, rejects: str | None, summary: str | None) -> None:
         self.paths = {key: path for key, path in (("out", out), ("rejects", rejects), ("summary", summary)) if path and path != "-"}
         self.files: dict[str, IO[bytes]] = {}
+        self.tables: dict[str, Any] = {}  # the outputs written as Parquet: engine.runs.parquet.ParquetOut
         self.out = out
 
     def __enter__(self) -> _Outputs:
@@ -137,6 +161,10 @@ class _Outputs:
                 _remove_abandoned(Path(path))
                 self.files[key] = open(self._temporary(path), "wb")  # closed by finish or _discard
                 _lock(self.files[key])
+                if key != "summary" and path.lower().endswith(".parquet"):
+                    from engine.runs.parquet import ParquetOut
+
+                    self.tables[key] = ParquetOut(self.files[key], key, path)
         return self
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
@@ -147,11 +175,14 @@ class _Outputs:
         final = Path(path)
         return final.with_name(f"{final.name}{_PARTIAL}{os.getpid()}")
 
-    def write(self, invoices: bytes, rejects: bytes) -> None:
+    def write(self, invoices: bytes, rejects: bytes, lines: list[int]) -> None:
         if "out" not in self.files:  # standard output: a closed pipe is the CLI's to report
             sys.stdout.buffer.write(invoices)
         for key, data in (("out", invoices), ("rejects", rejects)):
-            if key in self.files:
+            if key in self.tables:
+                with _writing(self.paths[key]):
+                    self.tables[key].write(data, lines)
+            elif key in self.files:
                 with _writing(self.paths[key]):
                     self.files[key].write(data)
 
@@ -160,6 +191,9 @@ class _Outputs:
         if "summary" in self.files:
             with _writing(self.paths["summary"]):
                 self.files["summary"].write(_summary_csv(totals).encode())
+        for key, table in self.tables.items():
+            with _writing(self.paths[key]):
+                table.close()
         for key, handle in self.files.items():
             with _writing(self.paths[key]):
                 handle.close()
@@ -169,7 +203,7 @@ class _Outputs:
         for key in self.files:
             with _writing(self.paths[key]):
                 os.replace(self._temporary(self.paths[key]), self.paths[key])
-        self.files = {}
+        self.files, self.tables = {}, {}
 
     def _discard(self) -> None:
         for key, handle in self.files.items():
@@ -177,7 +211,7 @@ class _Outputs:
                 handle.close()
             with contextlib.suppress(OSError):
                 self._temporary(self.paths[key]).unlink()
-        self.files = {}
+        self.files, self.tables = {}, {}
 
 
 _PARTIAL = ".partial-"
@@ -278,8 +312,8 @@ def _report(totals: Any, name: str, rejects: str | None) -> None:
 class _Progress:
     """Records priced, rate and (for a file) time left, on stderr when it is a terminal; nothing otherwise."""
 
-    def __init__(self, stream: BinaryIO, shown: bool) -> None:
-        self.stream, self.shown = stream, shown
+    def __init__(self, stream: BinaryIO | None, shown: bool) -> None:
+        self.stream, self.shown = stream, shown and stream is not None
         self.size = _file_size(stream) if shown else 0
         self.start = self.last = time.monotonic()
 
@@ -289,7 +323,7 @@ class _Progress:
             return
         self.last = now
         line = f"\r{records:,} records  {records / max(now - self.start, 1e-9):,.0f}/s"
-        done = self.stream.tell() / self.size if self.size else 0
+        done = self.stream.tell() / self.size if self.size and self.stream else 0
         if done:
             left = int((now - self.start) * (1 - done) / done)
             line += f"  {done:.0%}  {left // 60}:{left % 60:02d} left"

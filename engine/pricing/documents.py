@@ -81,7 +81,10 @@ def parse_json(text: str, name: str = "(input)") -> Any:
     try:
         if text.startswith("\ufeff"):  # what json.loads says, before its decoder runs
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-        return _DECODER.decode(text)
+        document = _DECODER.decode(text)
+        if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(document):
+            raise ValueError("text with a lone surrogate (\\ud800 to \\udfff), which is not a character")
+        return document
     except json.JSONDecodeError as error:
         raise UsageError(
             [Diagnostic(message=f"not valid JSON: {error.msg}", rule="usage-syntax", file=name, line=error.lineno, column=error.colno)]
@@ -93,6 +96,20 @@ def parse_json(text: str, name: str = "(input)") -> Any:
         raise UsageError([Diagnostic(message="document is nested too deeply", rule="usage-syntax", file=name)]) from None
     except ValueError as error:
         raise UsageError([Diagnostic(message=f"not a usable JSON document: {error}", rule="usage-syntax", file=name)]) from None
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # the only way a JSON text holds a surrogate
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether any text in a document holds a surrogate that no pair made a character (it has no UTF-8)."""
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(key) or _has_lone_surrogate(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
 
 
 def _token_at(text: str, token: str) -> tuple[int | None, int | None]:

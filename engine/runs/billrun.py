@@ -135,12 +135,14 @@ class Priced:
     invoices: bytes
     rejects: bytes
     totals: Totals
+    lines: list[int] = field(default_factory=list)  # where each invoice's record starts, in order
 
 
 def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter | None = None) -> Priced:
     writer = writer or InvoiceWriter()
     invoices: list[str] = []
     rejects: list[str] = []
+    invoiced: list[int] = []
     totals = Totals()
     by_edition = totals.by_edition
     for line, raw in batch.records():
@@ -152,6 +154,7 @@ def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter |
             problems = (Diagnostic(message=f"the engine failed on this record: {type(error).__name__}: {error}", rule="internal"),)
         else:
             invoices.append(writer.json(invoice))
+            invoiced.append(line)
             key = (invoice.currency, invoice.edition)
             found = by_edition.get(key) or by_edition.setdefault(key, [0, Decimal(0)])
             found[0] += 1
@@ -162,7 +165,7 @@ def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter |
             totals.samples.append(f"{name}:{line}: {problems[0]}")
     totals.invoices, totals.rejects = len(invoices), len(rejects)
     totals.records = totals.invoices + totals.rejects
-    return Priced(_joined(invoices), _joined(rejects), totals)
+    return Priced(_joined(invoices), _joined(rejects), totals, invoiced)
 
 
 def _joined(lines: list[str]) -> bytes:

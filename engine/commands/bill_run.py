@@ -314,7 +314,7 @@ class _Progress:
 
     def __init__(self, stream: BinaryIO | None, shown: bool) -> None:
         self.stream, self.shown = stream, shown and stream is not None
-        self.size = _file_size(stream) if shown else 0
+        self.size = _file_size(stream) if shown and stream is not None else 0
         self.start = self.last = time.monotonic()
 
     def show(self, records: int) -> None:

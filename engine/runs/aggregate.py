@@ -57,7 +57,9 @@ def _minimum(meter: m.Meter) -> Number:
 
 # Adding an aggregation is one entry here (and its name in the tariff schema's enum).
 AGGREGATIONS: Mapping[str, Aggregation] = {
-    "max": Aggregation(max, lambda before, meter: _minimum(meter), max, "counts the meter's minimum (0 unless declared): it never raises the peak"),
+    "max": Aggregation(
+        max, lambda before, meter: _minimum(meter), max, "counts the meter's minimum (0 unless declared): it never raises the peak"
+    ),
     "sum": Aggregation(_sum, lambda before, meter: 0, _sum, "counts 0"),
     "last": Aggregation(
         _last,
@@ -191,14 +193,21 @@ def _once(events: list[Event]) -> tuple[list[Event], list[EventReject]]:
 def _version(target: m.Tariff | m.Catalog, subscription: Subscription, period: Period) -> tuple[m.TariffVersion | None, str]:
     if isinstance(target, m.Tariff):
         tariff: m.Tariff | None = target if subscription.tariff in (None, target.id) else None
+    elif subscription.tariff is None and len(target.tariffs) == 1:
+        tariff = next(iter(target.tariffs.values()))  # the only tariff there is
     else:
         tariff = target.tariffs.get(subscription.tariff or "")
     if tariff is None:
-        return None, f"the subscription's tariff {subscription.tariff!r} is not one of the tariffs given"
+        named = "names no tariff" if subscription.tariff is None else f"names tariff {subscription.tariff!r}"
+        return None, f"the account's subscription {named}; tariffs given: {', '.join(_ids(target))}"
     version = tariff.in_force(period.first)
     if version is None:
         return None, f"no version of {tariff.id} is in force on {period.first}"
     return version, ""
+
+
+def _ids(target: m.Tariff | m.Catalog) -> list[str]:
+    return [target.id] if isinstance(target, m.Tariff) else list(target.tariffs)
 
 
 def _meter_usage(meter: m.Meter, events: list[Event], period: Period) -> Any:
@@ -252,5 +261,7 @@ def subscription_of(row: Mapping[str, Any]) -> Subscription:
 
         addons = parse_json(addons.decode() if isinstance(addons, bytes) else addons, "addons")
     if row.get("account") is None or row.get("edition") is None:
-        raise UsageError([Diagnostic(message=f"a subscription needs an account and an edition: {json.dumps(row, default=str)}", rule="subscription")])
+        raise UsageError(
+            [Diagnostic(message=f"a subscription needs an account and an edition: {json.dumps(row, default=str)}", rule="subscription")]
+        )
     return Subscription(str(row["account"]), str(row["edition"]), None if row.get("tariff") is None else str(row["tariff"]), addons)

@@ -35,7 +35,8 @@ def float_columns(fields: Sequence[tuple[str, str]]) -> list[str]:
 
 def float_diagnostic(names: Sequence[str], source: str) -> Diagnostic:
     return Diagnostic(
-        message=f"column{'s' if len(names) > 1 else ''} {', '.join(names)} hold{'' if len(names) > 1 else 's'} binary floats, which are inexact",
+        message=f"{'columns' if len(names) > 1 else 'column'} {', '.join(names)} {'hold' if len(names) > 1 else 'holds'} binary floats, "
+        "which are inexact",
         rule="usage-type",
         file=source,
         hint="store counts as integers and amounts as decimals (a JSON text column `record` works too)",
@@ -152,10 +153,8 @@ def invoice_schema(scale: int = SCALE) -> Any:
     )
     text = pa.string()
     names = ["account", "period", "edition", "currency", "tariff", "tariff_version", "tariff_file", "tariff_sha256"]
-    return pa.schema(
-        [("line", pa.int64()), *((name, text) for name in names), ("total", money)]
-        + [("settlement", text), ("deduct_from", text), ("deduct_until", text), ("lines", pa.list_(line))]
-    )
+    settlement = [("settlement", text), ("deduct_from", text), ("deduct_until", text)]
+    return pa.schema([("line", pa.int64()), *((name, text) for name in names), ("total", money), *settlement, ("lines", pa.list_(line))])
 
 
 def reject_schema() -> Any:

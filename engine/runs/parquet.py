@@ -94,7 +94,9 @@ class ParquetOut:
         row, why = invoice_row(json.loads(text, parse_float=Decimal), self.scale)
         if row is None:
             message = f"the invoice of the record on line {line} does not fit the Parquet money columns: {why}"
-            raise UsageError([Diagnostic(message=message, rule="money-scale", file=self.name, hint="write JSON Lines, which hold any amount")])
+            raise UsageError(
+                [Diagnostic(message=message, rule="money-scale", file=self.name, hint="write JSON Lines, which hold any amount")]
+            )
         return {"line": line, **row}
 
     @staticmethod

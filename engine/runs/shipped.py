@@ -13,6 +13,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
 from engine.runs.billrun import Target, Tariffs
 
 _LOADED: dict[str, Target] = {}
@@ -69,4 +70,3 @@ class ShippedTariffs:
         if self.kind == "tariff":
             return root / self.files[0][0].split("/")[0]
         return root
-

@@ -45,12 +45,14 @@ def session(master: str | None = None) -> Any:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    builder = SparkSession.builder.appName("tariff-engine")
+    builder = SparkSession.builder.appName("tariff-engine").config("spark.ui.showConsoleProgress", "false")
     if master:
         builder = builder.master(master)
     elif "spark.master" not in _submitted():
         builder = builder.master("local[*]")
-    return builder.getOrCreate()
+    made = builder.getOrCreate()
+    made.sparkContext.setLogLevel("ERROR")  # a failed job is reported as a diagnostic, not as JVM logs
+    return made
 
 
 def _submitted() -> str:
@@ -72,13 +74,20 @@ def run_on_spark(tariffs: Tariffs, batches: Iterable[Batch], name: str, master: 
     if not work:
         return
     slices = max(spark.sparkContext.defaultParallelism, -(-len(work) // BATCHES_PER_PARTITION))
-    frame = spark.createDataFrame(spark.sparkContext.parallelize(list(zip(range(len(work)), work, strict=True)), slices), "index long, batch binary")
-    priced = frame.mapInArrow(_batch_pricer(shipped, name), _PRICED)
+    frame = spark.createDataFrame(
+        spark.sparkContext.parallelize(list(zip(range(len(work)), work, strict=True)), slices), "index long, batch binary"
+    )
+    from pyspark import StorageLevel
+
+    priced = frame.mapInArrow(_batch_pricer(shipped, name), _PRICED).persist(StorageLevel.MEMORY_AND_DISK)
     try:
+        priced.count()  # every partition priced at once; then handed back one partition at a time, in order
         for row in priced.toLocalIterator(prefetchPartitions=True):
             yield Priced(bytes(row["invoices"]), bytes(row["rejects"]), totals_of(row["totals"]), list(row["lines"]))
     except Exception as error:
         raise _job_failed(error) from None
+    finally:
+        priced.unpersist()
 
 
 def _batch_pricer(shipped: ShippedTariffs, name: str) -> Any:
@@ -123,7 +132,15 @@ def _batch_pricer(shipped: ShippedTariffs, name: str) -> Any:
 def totals_text(totals: Totals) -> str:
     """`Totals` as JSON, amounts as exact text."""
     by_edition = [[currency, edition, count, str(total)] for (currency, edition), (count, total) in totals.by_edition.items()]
-    return json.dumps({"records": totals.records, "invoices": totals.invoices, "rejects": totals.rejects, "by_edition": by_edition, "samples": totals.samples})
+    return json.dumps(
+        {
+            "records": totals.records,
+            "invoices": totals.invoices,
+            "rejects": totals.rejects,
+            "by_edition": by_edition,
+            "samples": totals.samples,
+        }
+    )
 
 
 def totals_of(text: str) -> Totals:
@@ -183,7 +200,10 @@ def _arrow_schema(scale: int) -> Any:
     import pyarrow as pa
 
     fields = [pa.field("ordinal", pa.int64()), *list(invoice_schema(scale))[1:]]
-    fields += [pa.field(n, t) for n, t in (("kind", pa.string()), ("record", pa.string()), ("errors", pa.string()), ("task", pa.int32()), ("pid", pa.int64()))]
+    fields += [
+        pa.field(n, t)
+        for n, t in (("kind", pa.string()), ("record", pa.string()), ("errors", pa.string()), ("task", pa.int32()), ("pid", pa.int64()))
+    ]
     return pa.schema(fields)
 
 
@@ -222,7 +242,14 @@ def _rows(done: Priced, texts: dict[int, bytes], scale: int) -> list[dict[str, A
     for text in done.rejects.decode().splitlines():
         reject = json.loads(text, parse_float=Decimal, parse_int=str)
         ordinal = int(reject["line"])
-        rows.append({"ordinal": ordinal, "kind": "reject", "record": shown(texts[ordinal], None), "errors": json.dumps(reject["errors"], ensure_ascii=False)})
+        rows.append(
+            {
+                "ordinal": ordinal,
+                "kind": "reject",
+                "record": shown(texts[ordinal], None),
+                "errors": json.dumps(reject["errors"], ensure_ascii=False),
+            }
+        )
     return sorted(rows, key=lambda row: int(row["ordinal"]))
 
 
@@ -241,7 +268,9 @@ def aggregate_events(events: Any, subscriptions: Any, period: str, tariff: str |
         raise UsageError([float_diagnostic(floats, "events")])
     days = period_of(period)
     grouped = events.groupBy("account").cogroup(subscriptions.groupBy("account"))
-    out = grouped.applyInArrow(_account_aggregator(ShippedTariffs.of(tariffs), days), "kind string, account string, text string, errors string, task int")
+    out = grouped.applyInArrow(
+        _account_aggregator(ShippedTariffs.of(tariffs), days), "kind string, account string, text string, errors string, task int"
+    )
     usage = out.where("kind = 'usage'").select("account", f_col("text", RECORD))
     rejects = out.where("kind = 'reject'").select("account", f_col("text", "event"), "errors")
     return usage, rejects
@@ -274,7 +303,9 @@ def _account_aggregator(shipped: ShippedTariffs, period: Period) -> Any:
             event = record_text({key: value for key, value in reject.row.items() if value is not None}).decode()
             errors = json.dumps([d.to_dict() for d in reject.diagnostics], ensure_ascii=False)
             rows.append({"kind": "reject", "account": account, "text": event, "errors": errors})
-        schema = pa.schema([("kind", pa.string()), ("account", pa.string()), ("text", pa.string()), ("errors", pa.string()), ("task", pa.int32())])
+        schema = pa.schema(
+            [("kind", pa.string()), ("account", pa.string()), ("text", pa.string()), ("errors", pa.string()), ("task", pa.int32())]
+        )
         return pa.Table.from_pylist([{**row, "task": task} for row in rows], schema=schema)
 
     return aggregate

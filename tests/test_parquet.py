@@ -68,12 +68,12 @@ def test_a_float_column_is_refused_as_a_whole(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_parquet_rejects_keep_the_row_number_the_record_and_its_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    texts = [json.dumps({**PRO, "usage": {"dau": 1, "groups": 1}}), json.dumps({**PRO, "edition": "gold"}), "oops"]
+    texts = [json.dumps({**PRO, "usage": {"dau": 1, "groups": 1}}), json.dumps({**PRO, "edition": "gold"}), "oops\u2028not json"]
     pq.write_table(pa.table({"record": texts}), tmp_path / "usage.parquet")
     code, _out, err = run(capsys, "bill-run", str(tmp_path / "usage.parquet"), "--rejects", str(tmp_path / "rejects.parquet"))
     assert code == 0, err
     rejects = pq.read_table(tmp_path / "rejects.parquet").to_pylist()
-    assert [(row["line"], json.loads(row["record"])) for row in rejects] == [(2, {**PRO, "edition": "gold"}), (3, "oops")]
+    assert [(row["line"], json.loads(row["record"])) for row in rejects] == [(2, {**PRO, "edition": "gold"}), (3, "oops\u2028not json")]
     assert [json.loads(row["errors"])[0]["rule"] for row in rejects] == ["edition", "usage-syntax"]
 
 

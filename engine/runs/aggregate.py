@@ -31,10 +31,21 @@ Number = int | Decimal
 
 
 @dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    account: str
+    meter: str
+    day: dt.date
+    time: dt.datetime | None
+    value: Any
+    row: Mapping[str, Any]  # as read, for a reject
+
+
+@dataclass(frozen=True, slots=True)
 class Aggregation:
     """How one aggregation turns events into a daily series, and the series into the period's value."""
 
-    day: Callable[[Sequence[Number]], Number]  # a day's values, in time order → the day's value
+    day: Callable[[Sequence[Event]], Number]  # a day's events, in time order → the day's value (a time-weighted mean needs the times)
     gap: Callable[[Number | None, m.Meter], Number]  # a day without events, from the day before it (None: none before)
     period: Callable[[Sequence[Number]], Number]  # the days' values → the period's value (a meter without a daily series)
     gap_rule: str  # how a day without events counts, in words (docs/spark.md shows these)
@@ -51,6 +62,11 @@ def _last(values: Sequence[Number]) -> Number:
     return values[-1]
 
 
+def _values(rule: Callable[[Sequence[Number]], Number]) -> Callable[[Sequence[Event]], Number]:
+    """A rule over the day's values, in time order, for the aggregations that need no times."""
+    return lambda events: rule([event.value for event in events])
+
+
 def _minimum(meter: m.Meter) -> Number:
     return int(meter.minimum) if meter.minimum == meter.minimum.to_integral_value() else meter.minimum
 
@@ -58,27 +74,16 @@ def _minimum(meter: m.Meter) -> Number:
 # Adding an aggregation is one entry here (and its name in the tariff schema's enum).
 AGGREGATIONS: Mapping[str, Aggregation] = {
     "max": Aggregation(
-        max, lambda before, meter: _minimum(meter), max, "counts the meter's minimum (0 unless declared): it never raises the peak"
+        _values(max), lambda before, meter: _minimum(meter), max, "counts the meter's minimum (0 unless declared): it never raises the peak"
     ),
-    "sum": Aggregation(_sum, lambda before, meter: 0, _sum, "counts 0"),
+    "sum": Aggregation(_values(_sum), lambda before, meter: 0, _sum, "counts 0"),
     "last": Aggregation(
-        _last,
+        _values(_last),
         lambda before, meter: _minimum(meter) if before is None else before,
         _last,
         "keeps the day before's value (the meter's minimum before the first event)",
     ),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    id: str
-    account: str
-    meter: str
-    day: dt.date
-    time: dt.datetime | None
-    value: Any
-    row: Mapping[str, Any]  # as read, for a reject
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +226,7 @@ def _meter_usage(meter: m.Meter, events: list[Event], period: Period) -> Any:
     for offset in range(period.days):
         day = period.first + dt.timedelta(days=offset)
         found = by_day.get(day)
-        before = rule.day([event.value for event in found]) if found else rule.gap(before, meter)
+        before = rule.day(found) if found else rule.gap(before, meter)
         series.append(before)
     return series if meter.daily else rule.period(series)
 

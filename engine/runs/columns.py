@@ -86,6 +86,11 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _text = json.encoder.encode_basestring
 
 
+def json_lines(data: bytes) -> list[str]:
+    """The lines a run wrote (each ends with \n; never str.splitlines, which also cuts at U+2028 and U+0085)."""
+    return data.decode().split("\n")[:-1]
+
+
 # -- invoices as columns ----------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from engine.core.errors import Diagnostic, UsageError
-from engine.runs.columns import SCALE, float_columns, float_diagnostic, invoice_row, invoice_schema, record_text, reject_schema
+from engine.runs.columns import SCALE, float_columns, float_diagnostic, invoice_row, invoice_schema, json_lines, record_text, reject_schema
 from engine.runs.records import Batch
 
 _TOKENS = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)  # only to find where a value ends
@@ -84,7 +84,7 @@ class ParquetOut:
     def write(self, data: bytes, lines: list[int]) -> None:
         import pyarrow as pa
 
-        texts = data.decode().splitlines()
+        texts = json_lines(data)
         if not texts:
             return
         rows = [self._invoice(text, line) for text, line in zip(texts, lines, strict=True)] if self.kind == "out" else self._rejects(texts)

@@ -27,7 +27,7 @@ from typing import Any
 from engine.core.errors import Diagnostic, UsageError
 from engine.core.periods import Period
 from engine.runs.billrun import InvoiceWriter, Priced, Tariffs, Totals, price_batch
-from engine.runs.columns import RECORD, SCALE, fit_diagnostic, float_diagnostic, invoice_row, invoice_schema
+from engine.runs.columns import RECORD, SCALE, fit_diagnostic, float_diagnostic, invoice_row, invoice_schema, json_lines
 from engine.runs.records import Batch, shown
 from engine.runs.shipped import ShippedTariffs
 
@@ -232,14 +232,14 @@ def _record_pricer(shipped: ShippedTariffs, name: str, scale: int) -> Any:
 def _rows(done: Priced, texts: dict[int, bytes], scale: int) -> list[dict[str, Any]]:
     """The rows of a priced batch, in input order: an invoice that does not fit the columns is a reject."""
     rows: list[dict[str, Any]] = []
-    for text, ordinal in zip(done.invoices.decode().splitlines(), done.lines, strict=True):
+    for text, ordinal in zip(json_lines(done.invoices), done.lines, strict=True):
         row, why = invoice_row(json.loads(text, parse_float=Decimal), scale)
         if row is None:
             errors = json.dumps([fit_diagnostic(why or "").to_dict()], ensure_ascii=False)
             rows.append({"ordinal": ordinal, "kind": "reject", "record": shown(texts[ordinal], None), "errors": errors})
         else:
             rows.append({"ordinal": ordinal, "kind": "invoice", **row})
-    for text in done.rejects.decode().splitlines():
+    for text in json_lines(done.rejects):
         reject = json.loads(text, parse_float=Decimal, parse_int=str)
         ordinal = int(reject["line"])
         rows.append(

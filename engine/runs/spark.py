@@ -32,6 +32,7 @@ from engine.runs.records import Batch, shown
 from engine.runs.shipped import ShippedTariffs
 
 BATCHES_PER_PARTITION = 8  # batches of a bill run per Spark partition (at least one partition per core)
+BATCHES_PER_FETCH = 64  # batches of priced output the driver brings back at a time (about 80,000 invoices)
 _PRICED = "index long, task int, pid long, invoices binary, rejects binary, lines array<long>, totals string"
 
 
@@ -67,23 +68,42 @@ def _needs_spark() -> Diagnostic:
 
 
 def run_on_spark(tariffs: Tariffs, batches: Iterable[Batch], name: str, master: str | None = None) -> Iterator[Priced]:
-    """Each batch priced on Spark, handed back in input order, as `run_batches` does here."""
+    """Each batch priced on Spark, handed back in input order, as `run_batches` does here.
+
+    The batches go to the JVM as Arrow, `BATCHES_PER_PARTITION` to a partition; all partitions are
+    priced at once (kept by Spark, spilled to disk when memory is short), then brought back as Arrow,
+    `BATCHES_PER_FETCH` at a time, so the driver never holds more than that of the output.
+    """
     spark = session(master)
     shipped = ShippedTariffs.of(tariffs)
     work = [pickle.dumps(batch) for batch in batches]
     if not work:
         return
-    slices = max(spark.sparkContext.defaultParallelism, -(-len(work) // BATCHES_PER_PARTITION))
-    frame = spark.createDataFrame(
-        spark.sparkContext.parallelize(list(zip(range(len(work)), work, strict=True)), slices), "index long, batch binary"
-    )
+    import pyarrow as pa
     from pyspark import StorageLevel
+    from pyspark.sql import functions as f
 
+    parts = max(spark.sparkContext.defaultParallelism, -(-len(work) // BATCHES_PER_PARTITION))
+    size = -(-len(work) // parts)
+    chunks = [
+        pa.record_batch(
+            {
+                "index": pa.array(range(start, min(start + size, len(work))), pa.int64()),
+                "batch": pa.array(work[start : start + size], pa.binary()),
+            }
+        )
+        for start in range(0, len(work), size)
+    ]
+    frame = spark.createDataFrame(pa.Table.from_batches(chunks))  # one Arrow batch, one partition
+    del work, chunks
     priced = frame.mapInArrow(_batch_pricer(shipped, name), _PRICED).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        priced.count()  # every partition priced at once; then handed back one partition at a time, in order
-        for row in priced.toLocalIterator(prefetchPartitions=True):
-            yield Priced(bytes(row["invoices"]), bytes(row["rejects"]), totals_of(row["totals"]), list(row["lines"]))
+        total = priced.count()  # every partition priced at once
+        for start in range(0, total, BATCHES_PER_FETCH):
+            fetched = priced.where(f.col("index").between(start, start + BATCHES_PER_FETCH - 1)).toArrow().sort_by("index")
+            columns = [fetched.column(key).to_pylist() for key in ("invoices", "rejects", "totals", "lines")]
+            for invoices, rejects, totals, lines in zip(*columns, strict=True):
+                yield Priced(invoices, rejects, totals_of(totals), lines)
     except Exception as error:
         raise _job_failed(error) from None
     finally:

@@ -60,7 +60,7 @@ def test_a_month_of_events_by_hand() -> None:
 
 def test_last_carries_a_value_over_days_without_events() -> None:
     from engine.language import model as m
-    from engine.runs.aggregate import Event, _meter_usage
+    from engine.runs.aggregate import Event, meter_usage
 
     meter = m.Meter("seats", "integer", "last", True, Decimal(0), Decimal(100))
     period = period_of("2024-02")
@@ -68,7 +68,7 @@ def test_last_carries_a_value_over_days_without_events() -> None:
 
     events = [Event("a", "A", "seats", dt.date(2024, 2, 3), None, 4, {}), Event("b", "A", "seats", dt.date(2024, 2, 5), None, 2, {})]
     # days 1-2: no reading yet, the minimum 0; day 3: 4; day 4 keeps 4; day 5 on: 2.
-    assert _meter_usage(meter, events, period) == [0, 0, 4, 4] + [2] * 25
+    assert meter_usage(meter, events, period) == [0, 0, 4, 4] + [2] * 25
 
 
 def test_events_that_cannot_count_are_rejected_with_the_reason() -> None:
@@ -113,3 +113,20 @@ def test_a_bad_period_is_an_error_before_anything_is_read(tmp_path: Path, capsys
     )
     assert code == 2
     assert "period" in capsys.readouterr().err
+
+
+def test_parquet_without_pyarrow_is_a_diagnostic_not_a_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    program = "import sys; sys.modules['pyarrow'] = None; from engine.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", program, "bill-run", str(tmp_path / "usage.parquet")], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 2
+    assert (
+        done.stderr
+        == f"{tmp_path / 'usage.parquet'}: error: reading and writing Parquet needs pyarrow [parquet]\nhint: pip install 'tariff-engine[spark]' (or pyarrow alone)\n"
+    )

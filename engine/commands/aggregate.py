@@ -75,6 +75,9 @@ def _rows(path: str) -> list[dict[str, Any]]:
     from engine.runs.parquet import is_parquet, parquet_files
 
     if is_parquet(path):
+        from engine.runs.columns import require_pyarrow
+
+        require_pyarrow(path)
         import pyarrow.parquet as pq
 
         from engine.runs.columns import float_columns, float_diagnostic
@@ -111,6 +114,9 @@ def _write_records(records: list[dict[str, Any]], out: str) -> None:
 
     texts = [record_text(record).decode() for record in records]
     if out.lower().endswith(".parquet"):
+        from engine.runs.columns import require_pyarrow
+
+        require_pyarrow(out)
         import pyarrow as pa
         import pyarrow.parquet as pq
 

@@ -169,7 +169,7 @@ def account_usage(
     usage: dict[str, Any] = {}
     for name, meter in version.meters.items():
         try:
-            usage[name] = _meter_usage(meter, by_meter.get(name, []), period)
+            usage[name] = meter_usage(meter, by_meter.get(name, []), period)
         except decimal.DecimalException:
             message = f"the values of {name} add up to more than {PRICING_CONTEXT.prec} significant digits"
             rejects += [_reject(event.row, message, "event-value") for event in by_meter.get(name, [])]
@@ -215,7 +215,7 @@ def _ids(target: m.Tariff | m.Catalog) -> list[str]:
     return [target.id] if isinstance(target, m.Tariff) else list(target.tariffs)
 
 
-def _meter_usage(meter: m.Meter, events: list[Event], period: Period) -> Any:
+def meter_usage(meter: m.Meter, events: list[Event], period: Period) -> Any:
     """The meter's daily series over the whole period (or its one value), by its declared aggregation."""
     rule = AGGREGATIONS[meter.aggregation]
     by_day: dict[dt.date, list[Event]] = {}

@@ -20,12 +20,21 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from engine.core.errors import Diagnostic
+from engine.core.errors import Diagnostic, UsageError
 
 PRECISION = 38
 _WIDE = decimal.Context(prec=2 * PRECISION, traps=[decimal.InvalidOperation])
 SCALE = 9
 RECORD = "record"  # the column of a table that holds each record's JSON text
+
+
+def require_pyarrow(name: str) -> None:
+    """Parquet needs pyarrow, which the base install leaves out: a diagnostic, not a traceback, when it is missing."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        hint = "pip install 'tariff-engine[spark]' (or pyarrow alone)"
+        raise UsageError([Diagnostic(message="reading and writing Parquet needs pyarrow", rule="parquet", file=name, hint=hint)]) from None
 
 
 def float_columns(fields: Sequence[tuple[str, str]]) -> list[str]:

@@ -19,7 +19,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from engine.core.errors import Diagnostic, UsageError
-from engine.runs.columns import SCALE, float_columns, float_diagnostic, invoice_row, invoice_schema, json_lines, record_text, reject_schema
+from engine.runs.columns import (
+    SCALE,
+    float_columns,
+    float_diagnostic,
+    invoice_row,
+    invoice_schema,
+    json_lines,
+    record_text,
+    reject_schema,
+    require_pyarrow,
+)
 from engine.runs.records import Batch
 
 _TOKENS = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)  # only to find where a value ends
@@ -54,6 +64,7 @@ def parquet_files(path: str) -> list[Path]:
 
 def parquet_batches(path: str, size: int = ROWS) -> Iterator[RowBatch]:
     """The records of a Parquet file or directory, `size` rows at a time, numbered from 1."""
+    require_pyarrow(path)
     import pyarrow.parquet as pq
 
     number = 1
@@ -75,6 +86,7 @@ class ParquetOut:
     """Invoice or reject lines (JSON Lines, as a run makes them) written as Parquet rows to `handle`."""
 
     def __init__(self, handle: IO[bytes], kind: str, name: str, scale: int = SCALE) -> None:
+        require_pyarrow(name)
         import pyarrow.parquet as pq
 
         self.kind, self.name, self.scale = kind, name, scale

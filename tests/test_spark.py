@@ -225,3 +225,19 @@ def test_spark_aggregation_and_tariff_aggregate_make_the_same_records(
     on_spark = sorted(row["record"] for row in usage.collect())
     assert on_spark == sorted((tmp_path / "usage.jsonl").read_text().splitlines())
     assert rejects.count() == 0
+
+
+def test_a_spark_run_of_csv_writes_the_local_runs_bytes(spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = ["account,period,edition,usage.dau,usage.groups,addons.message_retention_days,tariff"]
+    rows += [
+        f'14000{n:05d},2026-11,{("pro", "trial", "gold")[n % 3]},{n * 997},"[{n}, 7]",{(30, 90, 45)[n % 3]},tencent-im' for n in range(200)
+    ]
+    (tmp_path / "usage.csv").write_text("\n".join(rows) + "\n,,,\n")
+    (tmp_path / "local").mkdir()
+    (tmp_path / "spark").mkdir()
+    local = bill_run(capsys, tmp_path / "usage.csv", tmp_path / "local", "--workers", "1")
+    on_spark = bill_run(capsys, tmp_path / "usage.csv", tmp_path / "spark", "--engine", "spark")
+    assert on_spark == local
+    for name in ("invoices.jsonl", "rejects.jsonl", "summary.csv"):
+        assert (tmp_path / "spark" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+    assert "records,,,200,\n" in (tmp_path / "local" / "summary.csv").read_text()

@@ -93,12 +93,11 @@ def run(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _input(path: str, fmt: str | None) -> Iterator[tuple[str, Iterator[Any], _Progress]]:
+    from engine.runs.parquet import is_parquet, parquet_batches  # pyarrow itself only when Parquet is read
     from engine.runs.records import csv_batches, csv_header, csv_rows, json_batches
 
     name = "<stdin>" if path == "-" else path
-    if fmt == "parquet" or (fmt is None and _is_parquet(path)):
-        from engine.runs.parquet import parquet_batches
-
+    if fmt == "parquet" or (fmt is None and is_parquet(path)):
         yield name, parquet_batches(path), _Progress(None, False)
         return
     try:
@@ -121,10 +120,6 @@ def _input(path: str, fmt: str | None) -> Iterator[tuple[str, Iterator[Any], _Pr
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-
-
-def _is_parquet(path: str) -> bool:
-    return path.lower().endswith(".parquet") or (path != "-" and os.path.isdir(path))
 
 
 def _decoded(rows: Iterator[Any], name: str) -> Iterator[Any]:

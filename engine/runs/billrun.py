@@ -138,7 +138,8 @@ class Priced:
     lines: list[int] = field(default_factory=list)  # where each invoice's record starts, in order
 
 
-def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter | None = None) -> Priced:
+def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter | None = None, kept: list[Invoice] | None = None) -> Priced:
+    """A batch priced; with `kept`, each invoice is also appended there (for callers that make columns of them)."""
     writer = writer or InvoiceWriter()
     invoices: list[str] = []
     rejects: list[str] = []
@@ -155,6 +156,8 @@ def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter |
         else:
             invoices.append(writer.json(invoice))
             invoiced.append(line)
+            if kept is not None:
+                kept.append(invoice)
             key = (invoice.currency, invoice.edition)
             found = by_edition.get(key) or by_edition.setdefault(key, [0, Decimal(0)])
             found[0] += 1

@@ -21,6 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from engine.core.errors import Diagnostic, UsageError
+from engine.core.money import text
+from engine.pricing.invoice import Invoice
 
 PRECISION = 38
 _WIDE = decimal.Context(prec=2 * PRECISION, traps=[decimal.InvalidOperation])
@@ -107,6 +109,9 @@ def fits(value: Decimal, scale: int = SCALE) -> bool:
     """Whether `value` is held exactly by decimal(38, scale)."""
     if not value.is_finite():
         return False
+    digits, exponent = value.as_tuple()[1:]
+    if isinstance(exponent, int) and exponent >= -scale:  # no more places than the scale: count the digits
+        return len(digits) + exponent + scale <= PRECISION
     try:
         exact = value.quantize(Decimal(1).scaleb(-scale), context=_WIDE)
     except ArithmeticError:
@@ -140,6 +145,38 @@ def invoice_row(document: Mapping[str, Any], scale: int = SCALE) -> tuple[dict[s
         "settlement": settlement["mode"],
         "deduct_from": settlement["deduct_from"],
         "deduct_until": settlement["deduct_until"],
+        "lines": lines,
+    }
+    return row, None
+
+
+def invoice_columns(invoice: Invoice, scale: int = SCALE) -> tuple[dict[str, Any] | None, str | None]:
+    """`invoice_row` of an invoice itself, without reading its JSON back (what a DataFrame of invoices uses)."""
+    lines = []
+    for line in invoice.lines:
+        for key, number in (("quantity", line.quantity), ("unit_price", line.unit_price), ("amount", line.amount)):
+            if number is not None and not fits(number, scale):
+                return None, f"line {line.id}: {key} {text(number)} does not fit decimal({PRECISION}, {scale})"
+        lines.append(
+            {"id": line.id, "description": line.description, "unit": line.unit, "source": line.source}
+            | {"quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount}
+        )
+    if not fits(invoice.total, scale):
+        return None, f"the total {text(invoice.total)} does not fit decimal({PRECISION}, {scale})"
+    tariff, settlement = invoice.tariff, invoice.settlement
+    row = {
+        "account": invoice.account,
+        "period": invoice.period,
+        "edition": invoice.edition,
+        "currency": invoice.currency,
+        "tariff": tariff.id,
+        "tariff_version": tariff.version,
+        "tariff_file": tariff.file,
+        "tariff_sha256": tariff.sha256,
+        "total": invoice.total,
+        "settlement": settlement.mode,
+        "deduct_from": settlement.deduct_from,
+        "deduct_until": settlement.deduct_until,
         "lines": lines,
     }
     return row, None

@@ -26,8 +26,9 @@ from typing import Any
 
 from engine.core.errors import Diagnostic, UsageError
 from engine.core.periods import Period
+from engine.pricing.invoice import Invoice
 from engine.runs.billrun import InvoiceWriter, Priced, Tariffs, Totals, price_batch
-from engine.runs.columns import RECORD, SCALE, fit_diagnostic, float_diagnostic, invoice_row, invoice_schema, json_lines
+from engine.runs.columns import RECORD, SCALE, fit_diagnostic, float_diagnostic, invoice_columns, invoice_schema, json_lines
 from engine.runs.records import Batch, shown
 from engine.runs.shipped import ShippedTariffs
 
@@ -242,18 +243,19 @@ def _record_pricer(shipped: ShippedTariffs, name: str, scale: int) -> Any:
             ordinals = arrow.column("ordinal").to_pylist()
             rows = arrow.drop_columns(["ordinal"]).to_pylist()
             texts = tuple((ordinal, record_text(row)) for ordinal, row in zip(ordinals, rows, strict=True))
-            done = price_batch(target, RowBatch(texts=texts), name, writer)
-            out = _rows(done, dict(texts), scale)
+            kept: list[Invoice] = []
+            done = price_batch(target, RowBatch(texts=texts), name, writer, kept)
+            out = _rows(done, kept, dict(texts), scale)
             yield pa.RecordBatch.from_pylist([{**row, "task": task, "pid": pid} for row in out], schema=schema)
 
     return price
 
 
-def _rows(done: Priced, texts: dict[int, bytes], scale: int) -> list[dict[str, Any]]:
+def _rows(done: Priced, invoices: list[Invoice], texts: dict[int, bytes], scale: int) -> list[dict[str, Any]]:
     """The rows of a priced batch, in input order: an invoice that does not fit the columns is a reject."""
     rows: list[dict[str, Any]] = []
-    for text, ordinal in zip(json_lines(done.invoices), done.lines, strict=True):
-        row, why = invoice_row(json.loads(text, parse_float=Decimal), scale)
+    for invoice, ordinal in zip(invoices, done.lines, strict=True):
+        row, why = invoice_columns(invoice, scale)
         if row is None:
             errors = json.dumps([fit_diagnostic(why or "").to_dict()], ensure_ascii=False)
             rows.append({"ordinal": ordinal, "kind": "reject", "record": shown(texts[ordinal], None), "errors": errors})

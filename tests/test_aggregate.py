@@ -130,3 +130,11 @@ def test_parquet_without_pyarrow_is_a_diagnostic_not_a_traceback(tmp_path: Path)
         done.stderr
         == f"{tmp_path / 'usage.parquet'}: error: reading and writing Parquet needs pyarrow [parquet]\nhint: pip install 'tariff-engine[spark]' (or pyarrow alone)\n"
     )
+
+
+def test_docs_spark_tells_how_each_aggregation_counts_a_day_without_events() -> None:
+    from conftest import ROOT
+
+    table = {line.split("|")[1].strip(): line for line in (ROOT / "docs" / "spark.md").read_text().splitlines() if line.startswith("| `")}
+    for name, rule in AGGREGATIONS.items():
+        assert f"| {rule.gap_rule} |" in table[f"`{name}`"], name

@@ -74,14 +74,14 @@ def _minimum(meter: m.Meter) -> Number:
 # Adding an aggregation is one entry here (and its name in the tariff schema's enum).
 AGGREGATIONS: Mapping[str, Aggregation] = {
     "max": Aggregation(
-        _values(max), lambda before, meter: _minimum(meter), max, "counts the meter's minimum (0 unless declared): it never raises the peak"
+        _values(max), lambda before, meter: _minimum(meter), max, "the meter's minimum (0 unless declared): it never raises the peak"
     ),
-    "sum": Aggregation(_values(_sum), lambda before, meter: 0, _sum, "counts 0"),
+    "sum": Aggregation(_values(_sum), lambda before, meter: 0, _sum, "0"),
     "last": Aggregation(
         _values(_last),
         lambda before, meter: _minimum(meter) if before is None else before,
         _last,
-        "keeps the day before's value (the meter's minimum before the first event)",
+        "the day before's value; before the first event, the meter's minimum",
     ),
 }
 

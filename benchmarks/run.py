@@ -2,7 +2,8 @@
 
     python -m benchmarks            # everything, with the full 1,000,000-record bill run (about 80 s here)
     python -m benchmarks --quick    # the same table in about 20 s (20,000 records, fewer rounds)
-    python -m benchmarks --only page   # one section: invoice, load, cli, billrun or page
+    python -m benchmarks --only page   # one section: invoice, periods, terms, load, cli, billrun, page or spark
+    python -m benchmarks --only spark  # bill runs on Spark local[2] against the local run (benchmarks/spark.py)
 
 Run it from the repository root (or with the engine installed). It prints one table; each
 figure says how it was measured. Timings are medians; the engine and the hand-written rater
@@ -42,7 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a short run: 20,000 records, fewer rounds")
     parser.add_argument("--records", type=int, help="records in the bill run (default: 1,000,000; 20,000 with --quick)")
-    parser.add_argument("--only", default="invoice,periods,load,cli,billrun,page", help="sections to run, comma-separated (default: all)")
+    parser.add_argument(
+        "--only",
+        default="invoice,periods,load,cli,billrun,page",
+        help="sections to run, comma-separated: invoice, periods, terms, load, cli, billrun, page, spark (default: all but spark)",
+    )
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of the engine pricing invoices")
     args = parser.parse_args(argv)
     records = args.records or (20_000 if args.quick else 1_000_000)
@@ -67,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
             rows += bill_run(records, Path(scratch))
         if "page" in sections:
             rows += page_load(3 if args.quick else 11)
+        if "spark" in sections:  # not in the default: needs '.[spark]' and Java (python -m benchmarks --only spark)
+            from benchmarks.spark import spark_rows
+
+            rows += spark_rows(records, Path(scratch))
     _print(rows)
     return 0
 

@@ -55,3 +55,33 @@ def im() -> engine.Tariff:
 
 def price(tariff: engine.Tariff | engine.Catalog, usage: Mapping[str, Any]) -> engine.Invoice:
     return checked_invoice(engine.quote(tariff, usage))
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    """One local Spark for the whole test run: 2 cores, 2 shuffle partitions, no UI, loopback only.
+
+    Skipped, saying why, where pyspark is not installed; CI installs it (and Java), so there a
+    missing Java fails these tests loudly rather than skipping them.
+    """
+    import sys
+
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install '.[spark]'); CI runs these tests")
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # loopback only, whatever the host's name resolves to
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("tariff-engine-tests")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

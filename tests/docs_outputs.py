@@ -94,6 +94,8 @@ SCALED: tuple[tuple[str, str | None, str], ...] = (
         "python -m benchmarks.revisions HEAD --rounds 3 --documents 200",
         "the test's copy of the repository has one commit, and a few rounds show the comparison runs",
     ),
+    (r"^(tariff bill-run .*--master spark://.*)$", r"\1 --help", "a Spark cluster is not here (tests/test_spark.py runs local[2])"),
+    (r"^spark-submit --master spark://.*$", "spark-submit --help", "a Spark cluster is not here (tests/test_spark_docs.py runs the pipeline)"),
     (r"^(tariff serve\b[^&]*)$", r"\1 --help", "a server in the foreground never returns (the README's `serve &` block runs it for real)"),
 )
 

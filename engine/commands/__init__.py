@@ -5,4 +5,4 @@ which `engine.cli` prints as diagnostics with exit code 2. Only `engine.cli` exi
 """
 
 # Order here is the order in `tariff --help`.
-COMMANDS = ("quote", "explain", "bill-run", "validate", "test", "schema", "diff", "versions", "bump", "render", "serve")
+COMMANDS = ("quote", "explain", "bill-run", "aggregate", "validate", "test", "schema", "diff", "versions", "bump", "render", "serve")

@@ -47,12 +47,15 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--input-format",
-        choices=("jsonl", "csv"),
-        help="format of INPUT (default: told from its content: a line starting with { is JSON Lines, else a CSV header)",
+        choices=("jsonl", "csv", "parquet"),
+        help="format of INPUT (default: parquet for a .parquet file or a directory; else told from its content: "
+        "a line starting with { is JSON Lines, else a CSV header)",
     )
-    parser.add_argument("--format", choices=("jsonl", "csv"), dest="input_format", help=argparse.SUPPRESS)  # the earlier name
+    parser.add_argument("--format", choices=("jsonl", "csv", "parquet"), dest="input_format", help=argparse.SUPPRESS)  # the earlier name
     parser.add_argument(
-        "--output-format", choices=("jsonl",), default="jsonl", help="format of the invoices and rejects (default: jsonl)"
+        "--output-format",
+        choices=("jsonl", "parquet"),
+        help="format of the invoices and rejects (default: parquet for a FILE ending in .parquet, else jsonl)",
     )
     parser.add_argument("--out", metavar="FILE", default="-", help="invoices, one JSON document per line (default: stdout)")
     parser.add_argument("--rejects", metavar="FILE", help="rejected records as JSON Lines (default: the first ones on stderr)")
@@ -61,6 +64,10 @@ def register(sub: Any) -> None:
         "--workers", type=_count, metavar="N", default=os.cpu_count() or 1, help="processes pricing records (default: one per CPU)"
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when any record was rejected")
+    parser.add_argument(
+        "--engine", choices=("local", "spark"), default="local", help="price here (default) or on Spark (pip install '.[spark]')"
+    )
+    parser.add_argument("--master", metavar="URL", help="with --engine spark: the Spark master, e.g. local[2] or spark://host:7077")
     parser.set_defaults(run=run)
 
 
@@ -77,11 +84,17 @@ def run(args: argparse.Namespace) -> int:
     tariffs = Tariffs(str(found_root(args).path))
     target = tariffs.load()
     totals = Totals()
-    outputs = _Outputs(args.out, args.rejects, args.summary)
+    outputs = _Outputs(args.out, args.rejects, args.summary, args.output_format)
     try:
         with _input(args.input, args.input_format) as (name, read_as, batches, progress), outputs:
-            for priced in run_batches(target, tariffs, batches, name, args.workers):
-                outputs.write(priced.invoices, priced.rejects)
+            if args.engine == "spark":
+                from engine.runs.spark import run_on_spark
+
+                results = run_on_spark(tariffs, batches, name, args.master)
+            else:
+                results = run_batches(target, tariffs, batches, name, args.workers)
+            for priced in results:
+                outputs.write(priced.invoices, priced.rejects, priced.lines)
                 totals.add(priced.totals)
                 progress.show(totals.records)
             outputs.finish(totals)
@@ -107,9 +120,13 @@ def _unfinished(error: UsageError | OSError, on_stdout: int) -> Exception:
 @contextlib.contextmanager
 def _input(path: str, fmt: str | None) -> Iterator[tuple[str, str, Iterator[Any], _Progress]]:
     """(name, 'CSV (from its content)', batches, progress) of the input."""
+    from engine.runs.parquet import is_parquet, parquet_batches  # pyarrow itself only when Parquet is read
     from engine.runs.records import FORMATS, csv_batches, csv_header, detected_format, json_batches
 
     name = "<stdin>" if path == "-" else path
+    if fmt == "parquet" or (fmt is None and is_parquet(path)):
+        yield name, f"Parquet ({'as asked' if fmt else 'from its name'})", parquet_batches(path), _Progress(None, False)
+        return
     try:
         stream: BinaryIO = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed below
         how = "as asked"
@@ -158,9 +175,11 @@ class _Outputs:
     (`/dev/null`, a pipe to another program) is written through, never replaced.
     """
 
-    def __init__(self, out: str, rejects: str | None, summary: str | None) -> None:
+    def __init__(self, out: str, rejects: str | None, summary: str | None, output_format: str | None = None) -> None:
         self.paths = {key: path for key, path in (("out", out), ("rejects", rejects), ("summary", summary)) if path and path != "-"}
         self.files: dict[str, IO[bytes]] = {}
+        self.tables: dict[str, Any] = {}  # the outputs written as Parquet: engine.runs.parquet.ParquetOut
+        self.output_format = output_format
         self.finals: dict[str, Path] = {}
         self.through: set[str] = set()  # outputs that are not regular files: written in place
         self.out = out
@@ -178,6 +197,10 @@ class _Outputs:
                 _remove_abandoned(final)
                 self.files[key] = open(self._temporary(final), "wb")  # closed by finish or _discard
                 _lock(self.files[key])
+                if key != "summary" and self._parquet(path):
+                    from engine.runs.parquet import ParquetOut
+
+                    self.tables[key] = ParquetOut(self.files[key], key, path)
         return self
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
@@ -187,17 +210,26 @@ class _Outputs:
     def _temporary(final: Path) -> Path:
         return final.with_name(f"{final.name}{_PARTIAL}{os.getpid()}")
 
-    def write(self, invoices: bytes, rejects: bytes) -> None:
+    def _parquet(self, path: str) -> bool:
+        return self.output_format == "parquet" or (self.output_format is None and path.lower().endswith(".parquet"))
+
+    def write(self, invoices: bytes, rejects: bytes, lines: list[int]) -> None:
         if "out" not in self.files:  # standard output: a closed pipe is the CLI's to report
             sys.stdout.buffer.write(invoices)
             self.on_stdout += invoices.count(b"\n")
         for key, data in (("out", invoices), ("rejects", rejects)):
-            if key in self.files:
+            if key in self.tables:
+                with _writing(self.paths[key]):
+                    self.tables[key].write(data, lines)
+            elif key in self.files:
                 with _writing(self.paths[key]):
                     self.files[key].write(data)
 
     def finish(self, totals: Any) -> None:
         """Write the summary, then give every output its own name, the summary last."""
+        for key, table in self.tables.items():
+            with _writing(self.paths[key]):
+                table.close()
         if "summary" in self.files:
             with _writing(self.paths["summary"]):
                 self.files["summary"].write(_summary_csv(totals).encode())
@@ -211,7 +243,7 @@ class _Outputs:
         for key in renamed:
             with _writing(self.paths[key]):
                 os.replace(self._temporary(self.finals[key]), self.finals[key])
-        self.files = {}
+        self.files, self.tables = {}, {}
 
     def _discard(self) -> None:
         for key, handle in self.files.items():
@@ -220,7 +252,7 @@ class _Outputs:
             if key not in self.through:
                 with contextlib.suppress(OSError):
                     self._temporary(self.finals[key]).unlink()
-        self.files = {}
+        self.files, self.tables = {}, {}
 
 
 def _destination(path: str) -> tuple[Path, bool]:
@@ -343,9 +375,9 @@ def _count_of(count: int, noun: str) -> str:
 class _Progress:
     """Records priced, rate and (for a file) time left, on stderr when it is a terminal; nothing otherwise."""
 
-    def __init__(self, stream: BinaryIO, shown: bool) -> None:
-        self.stream, self.shown = stream, shown
-        self.size = _file_size(stream) if shown else 0
+    def __init__(self, stream: BinaryIO | None, shown: bool) -> None:
+        self.stream, self.shown = stream, shown and stream is not None
+        self.size = _file_size(stream) if shown and stream is not None else 0
         self.start = self.last = time.monotonic()
 
     def show(self, records: int) -> None:
@@ -354,7 +386,7 @@ class _Progress:
             return
         self.last = now
         line = f"\r{records:,} records  {records / max(now - self.start, 1e-9):,.0f}/s"
-        done = self.stream.tell() / self.size if self.size else 0
+        done = self.stream.tell() / self.size if self.size and self.stream else 0
         if done:
             left = int((now - self.start) * (1 - done) / done)
             line += f"  {done:.0%}  {left // 60}:{left % 60:02d} left"

@@ -143,14 +143,17 @@ class Priced:
     invoices: bytes
     rejects: bytes
     totals: Totals
+    lines: list[int] = field(default_factory=list)  # where each invoice's record starts, in order
 
 
-def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter | None = None) -> Priced:
+def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter | None = None, kept: list[Invoice] | None = None) -> Priced:
     """Every record of the batch invoiced or rejected, whatever its bytes: nothing a record holds
-    is done outside the record's own `try`, its encoding included."""
+    is done outside the record's own `try`, its encoding included. With `kept`, each invoice is
+    also appended there (for callers that make columns of them)."""
     writer = writer or InvoiceWriter()
     invoices: list[bytes] = []
     rejects: list[bytes] = []
+    invoiced: list[int] = []
     totals = Totals()
     by_edition = totals.by_edition
     for line, raw in batch.records():
@@ -164,6 +167,9 @@ def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter |
             problems = (Diagnostic(message=message, rule="internal"),)
         else:
             invoices.append(written)
+            invoiced.append(line)
+            if kept is not None:
+                kept.append(invoice)
             key = (invoice.currency, invoice.edition)
             found = by_edition.get(key) or by_edition.setdefault(key, [0, Decimal(0)])
             found[0] += 1
@@ -175,7 +181,7 @@ def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter |
             totals.samples.append(str(first) if first.file is not None else f"{name}:{line}: {first}")
     totals.invoices, totals.rejects = len(invoices), len(rejects)
     totals.records = totals.invoices + totals.rejects
-    return Priced(_joined(invoices), _joined(rejects), totals)
+    return Priced(_joined(invoices), _joined(rejects), totals, invoiced)
 
 
 def _joined(lines: list[bytes]) -> bytes:

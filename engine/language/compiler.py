@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.core.errors import Diagnostic, did_you_mean
-from engine.core.money import Rounding, decimals_of
+from engine.core.money import DEFAULT_QUANTITY_SCALE, Rounding, decimals_of
 from engine.language import model as m
 from engine.language.charges import MODELS, Charge
 from engine.language.expressions import Expression, ExpressionError, compile_expression, constant
@@ -60,7 +60,12 @@ class _Compiler:
         }
         editions = {name: self.edition(name, spec or {}) for name, spec in doc["editions"].items()}
         self.check_name_clashes(meters, options, editions)
-        rounding = Rounding(**{k: doc["rounding"][k] for k in ("scale", "mode", "apply")}, source=self.source_ref(["rounding"]))
+        declared = doc["rounding"]
+        rounding = Rounding(
+            **{k: declared[k] for k in ("scale", "mode", "apply")},
+            source=self.source_ref(["rounding"]),
+            quantity_scale=int(declared.get("quantity_scale", DEFAULT_QUANTITY_SCALE)),
+        )
         charges = {edition: [] for edition in editions}  # type: dict[str, list[Charge]]
         for charge_id, spec in doc["charges"].items():
             try:

@@ -10,6 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pricing_cases import amounts, both, document, tariff
 
 import engine
@@ -168,7 +170,7 @@ def test_minus_zero_never_appears(tmp_path: Path) -> None:
         target = per_unit(tmp_path, "users * -1 + gb * 0", meters=GB, rounding=rounding)
         usage = {"users": 0, "gb": Decimal("-0.001")}
         invoice = both(target, document(usage))
-        assert "\"-0" not in engine.quote(target, document(usage)).to_json()
+        assert '"-0' not in engine.quote(target, document(usage)).to_json()
         assert amounts(invoice) == ([("seats", "0.000", amount)], "0.00")
 
 
@@ -193,3 +195,82 @@ def test_an_invoice_without_lines_totals_zero_at_the_declared_scale(tmp_path: Pa
     for apply in ("per_line", "total"):
         target = tariff(tmp_path, charges, rounding=f"{{scale: 3, mode: half_up, apply: {apply}}}")
         assert amounts(both(target, document({"users": 1}))) == ([], "0.000")
+
+
+# -- item 10: usage numbers are bounded in significant digits and exponent -----------------------
+
+STORAGE = """\
+  storage:
+    model: per_unit
+    quantity: gb
+    unit_price: 1.00
+    editions: [pro]
+"""
+
+
+def storage(tmp_path: Path, declared: str = "") -> engine.Tariff:
+    meters = f"gb: {{type: decimal, aggregation: max, minimum: 0, maximum: 1000000{declared}}}"
+    return tariff(tmp_path, STORAGE, meters=meters)
+
+
+@pytest.mark.parametrize("value", ["1E-999999", "1E-13", "0.0000000000001", "0E-999999"])
+def test_a_tiny_usage_number_is_refused_at_the_default_precision(tmp_path: Path, value: str) -> None:
+    refused = both(storage(tmp_path), document({"gb": Decimal(value)}))
+    assert isinstance(refused, list) and len(refused) == 1
+    assert refused[0].startswith("usage.gb: error: ")
+    assert "gb takes at most 12 decimals [meter-precision]" in refused[0]
+    assert len(refused[0]) < 300  # the value is never written out in full
+
+
+def test_the_default_precision_is_twelve_decimals(tmp_path: Path) -> None:
+    # 0.000000000001 × 1.00 = 0.000000000001 → 0.00 half-up; decimals count as written (the invoice writes them all).
+    target = storage(tmp_path)
+    assert amounts(both(target, document({"gb": Decimal("0.000000000001")}))) == ([("storage", "0.000000000001", "0.00")], "0.00")
+    refused = both(target, document({"gb": Decimal("2.5000000000000")}))
+    assert refused == ["usage.gb: error: 2.5000000000000 has 13 decimals; gb takes at most 12 decimals [meter-precision]"]
+
+
+def test_a_meter_declares_its_precision(tmp_path: Path) -> None:
+    target = storage(tmp_path, ", decimals: 3")
+    # 1.234 × 1.00 = 1.234 → 1.23 half-up
+    assert amounts(both(target, document({"gb": Decimal("1.234")}))) == ([("storage", "1.234", "1.23")], "1.23")
+    refused = both(target, document({"gb": Decimal("1.2345")}))
+    assert refused == ["usage.gb: error: 1.2345 has 4 decimals; gb takes at most 3 decimals [meter-precision]"]
+
+
+def test_a_usage_number_has_at_most_30_significant_digits(tmp_path: Path) -> None:
+    target = storage(tmp_path)
+    assert amounts(both(target, document({"gb": Decimal("123456.789012345678")})))[1] == "123456.79"
+    refused = both(target, document({"gb": Decimal("1234.56789012345678901234567890123")}))
+    assert isinstance(refused, list) and "has 33 significant digits; a usage number has at most 30 [meter-precision]" in refused[0]
+
+
+@given(
+    digits=st.integers(min_value=0, max_value=10**40),
+    exponent=st.integers(min_value=-999_999, max_value=999_999),
+    negative=st.booleans(),
+)
+def test_any_usage_number_is_priced_small_or_refused_in_words(
+    tmp_path_factory: pytest.TempPathFactory, digits: int, exponent: int, negative: bool
+) -> None:
+    target = _STORAGE.get("tariff") or _STORAGE.setdefault("tariff", storage(tmp_path_factory.mktemp("storage")))
+    value = Decimal((int(negative), tuple(int(d) for d in str(digits)), exponent))
+    try:
+        invoice = engine.quote(target, document({"gb": value}))
+    except engine.UsageError as error:
+        assert [d.rule for d in error.diagnostics] in (["meter-precision"], ["meter-range"])
+        assert all(len(str(d)) < 400 for d in error.diagnostics)
+    else:
+        assert len(invoice.to_json()) < 1000
+
+
+_STORAGE: dict[str, engine.Tariff] = {}
+
+
+def test_validate_warns_of_a_precision_on_an_integer_meter(tmp_path: Path) -> None:
+    meters = "users: {type: integer, aggregation: max, minimum: 0, maximum: 10, decimals: 2}"
+    target = tariff(tmp_path, STORAGE.replace("gb", "users"), meters=meters)
+    assert [str(w) for w in target.versions[0].warnings] == [
+        "t/2024-01-01.yaml:13:79: warning: meters.users: decimals has no effect on an integer meter (its values are whole numbers) [meter-precision]\n"
+        "hint: remove decimals, or make the meter type: decimal"
+    ]

@@ -184,7 +184,18 @@ def test_the_worst_accepted_expressions_are_straight_line_code(text: str) -> Non
     instructions = list(dis.get_instructions(code))
     # every instruction runs at most once; each is one Decimal operation on at most 60 digits
     assert len(instructions) <= 6 * MAX_NODES
-    exact_helpers = {"_exact_number", "_add", "_subtract", "_multiply", "_divide", "_floor_divide", "_remainder", "_power", "_ceil", "_floor"}
+    exact_helpers = {
+        "_exact_number",
+        "_add",
+        "_subtract",
+        "_multiply",
+        "_divide",
+        "_floor_divide",
+        "_remainder",
+        "_power",
+        "_ceil",
+        "_floor",
+    }
     assert set(code.co_names) <= {"dau", "plan", "switch", "min", "max", "ceil", "floor", "_number"} | exact_helpers | {
         name for name in code.co_names if name.startswith("_k")
     }

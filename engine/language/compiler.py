@@ -112,6 +112,9 @@ class _Compiler:
         maximum = Decimal(spec["maximum"])
         if minimum > maximum:
             self.error(["meters", name, "maximum"], f"meters.{name}: maximum {maximum} is below minimum {minimum}", "meter-bounds")
+        if "decimals" in spec and spec["type"] == "integer":
+            message = f"meters.{name}: decimals has no effect on an integer meter (its values are whole numbers)"
+            self.warning(["meters", name, "decimals"], message, "meter-precision", "remove decimals, or make the meter type: decimal")
         return m.Meter(
             name=name,
             type=spec["type"],
@@ -121,6 +124,7 @@ class _Compiler:
             maximum=maximum,
             unit=spec.get("unit", ""),
             description=spec.get("description", ""),
+            decimals=int(spec.get("decimals", m.DEFAULT_METER_DECIMALS)),
         )
 
     def edition(self, name: str, spec: Mapping[str, Any]) -> m.Edition:

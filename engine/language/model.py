@@ -18,6 +18,9 @@ from typing import Any
 from engine.core.money import Rounding
 from engine.language.charges import Charge
 
+DEFAULT_METER_DECIMALS = 12  # a decimal meter's precision when the tariff declares none
+MAX_USAGE_DIGITS = 30  # significant digits of any usage number
+
 
 def frozen_map(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
     """A read-only view over a private copy: compiled models never change."""
@@ -34,6 +37,7 @@ class Meter:
     maximum: Decimal
     unit: str = ""
     description: str = ""
+    decimals: int = DEFAULT_METER_DECIMALS  # the most decimals a value may have (its precision)
 
 
 @dataclass(frozen=True, slots=True)

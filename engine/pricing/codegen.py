@@ -27,6 +27,7 @@ from engine.core.money import PRICING_CONTEXT, ROUNDING_CONTEXT, ROUNDING_MODES,
 from engine.core.periods import Period
 from engine.language import model as m
 from engine.language.charges import Charge, LineFigures, OptionCharge, PricingInput
+from engine.language.model import MAX_USAGE_DIGITS
 from engine.pricing.evaluate import charge_figures
 from engine.pricing.invoice import InvoiceLine
 
@@ -109,9 +110,12 @@ class _Writer:
         self.emit(1, "elif type(raw) is list:", f"    m{i} = {series}(raw, period)", f"    if m{i} is None:", "        return None")
         self.emit(2, *many)
         if meter.type != "integer":
-            lowest, highest = self.bind(meter.minimum), self.bind(meter.maximum)
+            lowest, highest, precise = self.bind(meter.minimum), self.bind(meter.maximum), self.bind(_precise(meter))
             self.emit(
-                1, "elif type(raw) is Decimal and raw.is_finite():", f"    if not {lowest} <= raw <= {highest}:", "        return None"
+                1,
+                "elif type(raw) is Decimal and raw.is_finite():",
+                f"    if not ({lowest} <= raw <= {highest} and {precise}(raw)):",
+                "        return None",
             )
             self.emit(2, f"m{i} = raw", *one)
         self.emit(1, "else:", "    return None")
@@ -198,6 +202,17 @@ def _general_step(charge: Charge, finish: Finish, quantity_scale: int) -> Callab
         return None if figures is None else _make_line(charge, figures, finish, quantity_scale)
 
     return step
+
+
+def _precise(meter: m.Meter) -> Callable[[Decimal], bool]:
+    """Whether a decimal value is surely within the meter's precision (`usage._precision_problem` decides the rest)."""
+    least, most = -meter.decimals, MAX_USAGE_DIGITS
+
+    def precise(value: Decimal) -> bool:
+        _, digits, exponent = value.as_tuple()
+        return type(exponent) is int and exponent >= least and len(digits) <= most
+
+    return precise
 
 
 def _series_reader(meter: m.Meter) -> Callable[[list[Any], Period], Any]:

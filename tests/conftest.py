@@ -53,5 +53,30 @@ def im() -> engine.Tariff:
     return engine.load_tariff(TARIFFS / "tencent-im")
 
 
+def general_path(target: engine.Tariff | engine.Catalog, document: Any) -> engine.Invoice:
+    """The general pricing path step by step (`engine.quote` takes the fast path when it can)."""
+    from engine.pricing.evaluate import price as price_checked
+    from engine.pricing.quote import select_version
+    from engine.pricing.usage import check_usage, read_envelope
+
+    envelope = read_envelope(document)
+    version = select_version(target, envelope)
+    return price_checked(version, envelope, check_usage(envelope, version))
+
+
 def price(tariff: engine.Tariff | engine.Catalog, usage: Mapping[str, Any]) -> engine.Invoice:
-    return checked_invoice(engine.quote(tariff, usage))
+    """The invoice `engine.quote` gives, checked against its schema and against the general path's."""
+    invoice = checked_invoice(engine.quote(tariff, usage))
+    assert general_path(tariff, usage).to_json() == invoice.to_json(), "the general path prices this document otherwise"
+    return invoice
+
+
+def refused(tariff: engine.Tariff | engine.Catalog, usage: Mapping[str, Any]) -> list[str]:
+    """The diagnostics `engine.quote` refuses a document with; the general path's are the same."""
+    with pytest.raises(engine.UsageError) as caught:
+        engine.quote(tariff, usage)
+    with pytest.raises(engine.UsageError) as general:
+        general_path(tariff, usage)
+    found = [str(d) for d in caught.value.diagnostics]
+    assert [str(d) for d in general.value.diagnostics] == found
+    return found

@@ -7,6 +7,7 @@ or the diagnostics. Expected figures in the tests are worked out by hand, never 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +81,28 @@ def amounts(invoice: dict[str, Any] | list[str]) -> tuple[list[tuple[str, str, s
     """[(line id, quantity, amount)], total."""
     assert isinstance(invoice, dict), invoice
     return [(line["id"], line["quantity"], line["amount"]) for line in invoice["lines"]], invoice["total"]
+
+
+def hand_round(value: Decimal, scale: int, mode: str) -> Decimal:
+    """`value` rounded to `scale` decimals by whole-number arithmetic: the tests' own rounding, not the engine's.
+
+    The magnitude is n × 10^exponent; dropping `shift` digits leaves `whole` and a remainder `rest`
+    out of 10^shift; the mode decides whether `whole` goes one up (away from zero); the sign stays.
+    """
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    n = int("".join(map(str, digits)))
+    shift = -scale - exponent
+    if shift <= 0:
+        whole = n * 10**-shift
+    else:
+        whole, rest = divmod(n, 10**shift)
+        twice, unit = 2 * rest, 10**shift
+        bump = {
+            "up": rest > 0,
+            "down": False,
+            "half_up": twice >= unit,
+            "half_even": twice > unit or (twice == unit and whole % 2 == 1),
+        }[mode]
+        whole += 1 if bump else 0
+    return Decimal((sign, tuple(int(d) for d in str(whole)), -scale))

@@ -98,7 +98,8 @@ def _export(revision: str, where: Path) -> None:
     """The revision's engine package, as files."""
     where.mkdir()
     archive = where.parent / "old.tar"
-    subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(archive), revision, "engine", "schemas", "tariffs"], check=True)
+    paths = ["engine", "schemas", "tariffs"]
+    subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(archive), revision, *paths], check=True)
     with tarfile.open(archive) as tar:
         tar.extractall(where, filter="data")
 

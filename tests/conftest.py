@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,29 @@ settings.register_profile("long", max_examples=5000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 _INVOICE_VALIDATOR = jsonschema.Draft7Validator(schema("invoice"))
+
+# The engine under test is the one imported here: the installed package when CI runs
+# `python -P -m pytest` (the checkout's `engine/` is then not on the path), the checkout with an
+# editable install. Child processes (`python -m engine ...`) import the same one: they get the
+# checkout on PYTHONPATH only when that is where the engine comes from.
+ENGINE_DIR = Path(engine.__file__).resolve().parent
+FROM_CHECKOUT = ENGINE_DIR == ROOT / "engine"
+ENGINE_PATH: dict[str, str] = {"PYTHONPATH": str(ROOT)} if FROM_CHECKOUT else {}
+
+
+def _benchmarks_from_checkout() -> None:
+    """`benchmarks` is not installed: tests import it from the checkout by its path, and it imports the engine under test."""
+    if "benchmarks" in sys.modules:
+        return
+    folder = ROOT / "benchmarks"
+    spec = importlib.util.spec_from_file_location("benchmarks", folder / "__init__.py", submodule_search_locations=[str(folder)])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["benchmarks"] = module
+    spec.loader.exec_module(module)
+
+
+_benchmarks_from_checkout()
 
 
 @pytest.fixture(scope="session", autouse=True)

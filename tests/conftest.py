@@ -35,6 +35,7 @@ _INVOICE_VALIDATOR = jsonschema.Draft7Validator(schema("invoice"))
 ENGINE_DIR = Path(engine.__file__).resolve().parent
 FROM_CHECKOUT = ENGINE_DIR == ROOT / "engine"
 ENGINE_PATH: dict[str, str] = {"PYTHONPATH": str(ROOT)} if FROM_CHECKOUT else {}
+SHIPPED_SCHEMAS = ROOT / "schemas" if FROM_CHECKOUT else ENGINE_DIR / "schemas"  # the wheel carries them inside the package
 
 
 def _benchmarks_from_checkout() -> None:

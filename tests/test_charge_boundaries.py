@@ -180,6 +180,8 @@ TIES = [
     ("0.121", "0.12", "0.12", "0.13", "0.12"),  # under the tie: only `up` goes up
     ("0.129", "0.13", "0.13", "0.13", "0.12"),  # over the tie: only `down` stays
     ("0.120", "0.12", "0.12", "0.12", "0.12"),  # nothing to round
+    ("0.035", "0.04", "0.04", "0.04", "0.03"),  # a tie below an odd digit (3)
+    ("0.045", "0.05", "0.04", "0.05", "0.04"),  # a tie below an even digit (4)
 ]
 MODES = ("half_up", "half_even", "up", "down")
 
@@ -222,3 +224,93 @@ def test_each_mode_on_the_total_adds_a_rounding_line(tmp_path: Path, mode: str, 
     charges = f"  base:\n    model: flat\n    price: {price}\n    editions: [pro]\n"
     target = tariff(tmp_path, charges, rounding=f"{{scale: 2, mode: {mode}, apply: total}}")
     assert amounts(both(target, document())) == ([("base", "1", price), ("rounding", "1", adjustment)], total)
+
+
+# -- found by the mutation run (docs/security.md, "Mutation testing") ------------------------------
+
+
+def test_every_refused_charge_is_reported_not_only_the_first(tmp_path: Path) -> None:
+    charges = TIERS.format(mode="graduated") + TIERS.format(mode="volume").replace("  usage:", "  usage_too:")
+    refused = both(tariff(tmp_path, charges), document({"users": 31}))
+    assert refused == [
+        "charges.usage: error: 31 is above the last tier of usage (up to 30); no price is published for it [no-price]",
+        "charges.usage_too: error: 31 is above the last tier of usage_too (up to 30); no price is published for it [no-price]",
+    ]
+
+
+def test_the_rounding_line_in_full(tmp_path: Path) -> None:
+    charges = "  base:\n    model: flat\n    price: 1.005\n    editions: [pro]\n"
+    target = tariff(tmp_path, charges, rounding="{scale: 2, mode: half_up, apply: total}")
+    invoice = both(target, document())
+    assert isinstance(invoice, dict)
+    assert invoice["lines"][1] == {
+        "id": "rounding",
+        "description": "Rounding of the total (half_up to 2 decimals)",
+        "quantity": "1",
+        "unit": "",
+        "unit_price": None,
+        "amount": "0.005",  # 1.005 → 1.01 half-up
+        "source": "t/2024-01-01.yaml:8",
+    }
+
+
+def test_blocks_round_down_a_non_terminating_quantity(tmp_path: Path) -> None:
+    # users / 3 with users = 46 is 15 1/3: 5 1/3 over the 10 included is 1 whole block of 5 → 1 × 1.10
+    charges = BLOCKS.format(round="down").replace("quantity: users", "quantity: users / 3")
+    assert priced(tmp_path, charges, 46) == ("1", "1.10")
+
+
+def test_blocks_with_an_included_quantity_from_the_edition(tmp_path: Path) -> None:
+    # included: seats (5 on pro); 12 users are 7 over: 2 started blocks of 5 → 2 × 1.10 = 2.20
+    charges = BLOCKS.format(round="up").replace("included: 10", "included: seats")
+    assert priced(tmp_path, charges, 12) == ("2", "2.20")
+
+
+def test_a_condition_that_is_not_true_or_false_is_refused(tmp_path: Path) -> None:
+    charges = "  base:\n    model: flat\n    price: 1.00\n    when: users + 1\n    editions: [pro]\n"
+    refused = both(tariff(tmp_path, charges), document({"users": 1}))
+    assert refused == [
+        "charges.base: error: charge base (t/2024-01-01.yaml:15): condition 'users + 1' gave 2, not true or false [evaluation]"
+    ]
+
+
+def test_a_quantity_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
+    charges = "  seats:\n    model: per_unit\n    quantity: users if users > 1 else users > 0\n    unit_price: 1.00\n    editions: [pro]\n"
+    refused = both(tariff(tmp_path, charges), document({"users": 1}))
+    assert refused == [
+        "charges.seats: error: charge seats (t/2024-01-01.yaml:15): quantity of charge seats is True, not a number [evaluation]"
+    ]
+
+
+def test_a_negative_quantity_of_constants_and_of_a_fraction(tmp_path: Path) -> None:
+    charges = "  seats:\n    model: per_unit\n    quantity: 0 - 1\n    unit_price: 1.00\n    editions: [pro]\n"
+    refused = both(tariff(tmp_path, charges), document({"users": 1}))
+    assert isinstance(refused, list) and refused[0].startswith(
+        "charges.seats: error: charge seats: its quantity 0 - 1 is -1; a quantity cannot be negative [negative-quantity]"
+    )
+    # users / 3 - 1 with users = 1 is -2/3, shown as the exact fraction
+    charges = charges.replace("0 - 1", "users / 3 - 1")
+    refused = both(tariff(tmp_path, charges), document({"users": 1}))
+    assert isinstance(refused, list) and "its quantity users / 3 - 1 is -2/3 (users = 1)" in refused[0]
+
+
+def test_a_number_out_of_range_is_refused_in_words(tmp_path: Path) -> None:
+    # (10^40)^(8^4) = 10^163840; one more power of 8 is 10^1310720, beyond the exponent limit of 999,999
+    quantity = "(((((users * 1e40) ** 8) ** 8) ** 8) ** 8) ** 8"
+    charges = f"  seats:\n    model: per_unit\n    quantity: {quantity}\n    unit_price: 1.00\n    editions: [pro]\n"
+    refused = both(tariff(tmp_path, charges), document({"users": 1}))
+    assert refused == [
+        f"charges.seats: error: charge seats (t/2024-01-01.yaml:15): {quantity!r} cannot be computed: a number is out of range [evaluation]"
+    ]
+
+
+def test_rounding_a_fraction_or_a_decimal_inside_the_pricing_context() -> None:
+    # the rounding context is explicit: the pricing context around it (Inexact trapped) changes nothing
+    import decimal
+
+    from engine.core.money import PRICING_CONTEXT
+
+    with decimal.localcontext(PRICING_CONTEXT):
+        assert round_to(Decimal("0.125"), 2, "half_up") == Decimal("0.13")
+        assert round_to(Fraction(1, 3), 2, "up") == Decimal("0.34")
+        assert str(round_to(Fraction(-1, 3), 4, "down")) == "-0.3333"

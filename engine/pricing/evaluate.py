@@ -38,7 +38,6 @@ def price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) -
 def _price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) -> Invoice:
     plan = version.plans[checked.edition]
     rounding = version.rounding
-    per_line = rounding.apply == "per_line"
     lines: list[InvoiceLine] = []
     problems: list[Diagnostic] = []
     with decimal.localcontext(PRICING_CONTEXT):
@@ -71,8 +70,8 @@ def _price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) 
         if problems:
             raise UsageError(problems)
         total = sum((line.amount for line in lines), ZERO)
-        rounded = rounding.round(total)  # per line, the same number; written at the scale all the same
-        if not per_line and rounded != total:
+        rounded = rounding.round(total)  # per line, the sum of rounded lines: the same number, written at the scale
+        if rounded != total:  # only with rounding on the total
             lines.append(rounding_line(rounding, rounded - total))
         total = rounded
     return Invoice(

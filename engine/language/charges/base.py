@@ -70,12 +70,12 @@ def quantity_of(charge: Charge, expression: Expression, checked: PricingInput) -
     """The value of a charge's `quantity`: the one rule of every model is that it is never negative.
 
     A negative quantity would bill a credit nobody wrote; the tariff writes `max(0, ...)` when
-    it means 0. A zero is unsigned (`-0` never reaches an invoice).
+    it means 0. (A `-0` passes: `money.text` writes every zero without a sign.)
     """
     value = number(charge, expression.evaluate(checked.values), "quantity")
     if value < ZERO:
         raise negative_quantity(charge, expression, value, checked.values)
-    return value.copy_abs() if type(value) is Decimal and not value else value
+    return value
 
 
 def negative_quantity(charge: Charge, expression: Expression, value: Number, values: Mapping[str, Any]) -> Refusal:

@@ -314,3 +314,40 @@ def test_rounding_a_fraction_or_a_decimal_inside_the_pricing_context() -> None:
         assert round_to(Decimal("0.125"), 2, "half_up") == Decimal("0.13")
         assert round_to(Fraction(1, 3), 2, "up") == Decimal("0.34")
         assert str(round_to(Fraction(-1, 3), 4, "down")) == "-0.3333"
+
+
+def test_a_charge_after_one_whose_condition_is_false_is_still_priced(tmp_path: Path) -> None:
+    charges = "  big:\n    model: flat\n    price: 9.00\n    when: users > 100\n    editions: [pro]\n"
+    charges += "  base:\n    model: flat\n    price: 1.00\n    editions: [pro]\n"
+    assert amounts(both(tariff(tmp_path, charges), document({"users": 1}))) == ([("base", "1", "1.00")], "1.00")
+
+
+@pytest.mark.parametrize(
+    ("quantity", "users", "expected"),
+    [
+        ("ceil(users / 4)", 10, "3"),  # 2.5 up to 3 (not 2, the even neighbour)
+        ("floor(users / 4)", 14, "3"),  # 3.5 down to 3 (not 4)
+        ("floor(users * 0.25)", 14, "3"),  # the same without a division: 3.5 down to 3
+        ("ceil(users * 0.25)", 10, "3"),  # 2.5 up to 3
+    ],
+)
+def test_ceil_and_floor_never_round_to_even(tmp_path: Path, quantity: str, users: int, expected: str) -> None:
+    charges = f"  seats:\n    model: per_unit\n    quantity: {quantity}\n    unit_price: 1.00\n    editions: [pro]\n"
+    assert priced(tmp_path, charges, users) == (expected, f"{expected}.00")
+
+
+def test_an_included_quantity_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
+    charges = BLOCKS.format(round="up").replace("included: 10", "included: users if users > 1 else users > 0")
+    refused = both(tariff(tmp_path, charges), document({"users": 1}))
+    assert refused == [
+        "charges.extra: error: charge extra (t/2024-01-01.yaml:15): included quantity of charge extra is True, not a number [evaluation]"
+    ]
+
+
+def test_the_explanation_of_a_part_block_in_a_tier(tmp_path: Path) -> None:
+    from engine.authoring.explanation import explain
+
+    # 16 users, graduated: tier 1 prices 10 × 0; tier 2 prices 6 × 0 + 3.00 + 2 started blocks of 5 × 1.00 = 5.00
+    target = tariff(tmp_path, EXTRA.format(mode="graduated"))
+    line = explain(target, document({"users": 16})).lines[0]
+    assert line.steps == ("10 × 0 + 6 × 0 + 3.00 + 2 × 1.00", "0 + 5.00", "5.00")

@@ -145,7 +145,7 @@ def _check_invoice(tariff: engine.Tariff, invoice: engine.Invoice) -> None:
     else:
         assert invoice.total == hand_round(exact, rounding.scale, rounding.mode)
     written = invoice.to_dict()["total"]  # every total at the declared scale, whatever its lines
-    assert written == str(hand_round(invoice.total, rounding.scale, rounding.mode)) and not written.startswith("-0")
+    assert written == format(hand_round(invoice.total, rounding.scale, rounding.mode), "f") and not written.startswith("-0")
     assert len(written.partition(".")[2]) == rounding.scale
 
 

@@ -106,3 +106,13 @@ def hand_round(value: Decimal, scale: int, mode: str) -> Decimal:
         }[mode]
         whole += 1 if bump else 0
     return Decimal((sign, tuple(int(d) for d in str(whole)), -scale))
+
+
+def fast_only(target: engine.Tariff, doc: Any) -> engine.Invoice | None:
+    """The fast path alone (`engine.pricing.fastpath`): None when it hands the document to the general path."""
+    from engine.pricing.fastpath import fast_plan, quick_envelope
+
+    envelope = quick_envelope(doc)
+    assert envelope is not None
+    version = select_version(target, envelope)
+    return fast_plan(version, version.plans[envelope.document["edition"]]).invoice(envelope)

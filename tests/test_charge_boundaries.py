@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from pricing_cases import amounts, both, document, hand_round, tariff
+from pricing_cases import amounts, both, document, fast_only, hand_round, tariff
 
 import engine
 from engine.core.exact import round_to
@@ -351,3 +351,23 @@ def test_the_explanation_of_a_part_block_in_a_tier(tmp_path: Path) -> None:
     target = tariff(tmp_path, EXTRA.format(mode="graduated"))
     line = explain(target, document({"users": 16})).lines[0]
     assert line.steps == ("10 × 0 + 6 × 0 + 3.00 + 2 × 1.00", "0 + 5.00", "5.00")
+
+
+@pytest.mark.parametrize(
+    ("meter", "value", "blocks"),
+    [
+        ("integer", 16, "2"),  # 6 over the 10 included: 2 started blocks of 5 (whole-number arithmetic)
+        ("integer", 9, "0"),  # under the quota
+        ("decimal", Decimal("15.5"), "2"),  # 5.5 over: 2 started blocks (Decimal arithmetic)
+        ("decimal", Decimal("15"), "1"),  # 5 over: exactly 1 block
+        ("decimal", Decimal("3"), "0"),  # under the quota
+    ],
+)
+def test_the_fast_path_itself_prices_blocks_of_a_meter(tmp_path: Path, meter: str, value: int | Decimal, blocks: str) -> None:
+    # the fast path must take these documents (not hand them to the general path) and give the hand-worked count × 1.10
+    meters = f"users: {{type: {meter}, aggregation: max, minimum: 0, maximum: 1000}}"
+    target = tariff(tmp_path, BLOCKS.format(round="up"), meters=meters)
+    invoice = fast_only(target, document({"users": value}))
+    assert invoice is not None
+    amount = format(Decimal(blocks) * Decimal("1.10"), "f")
+    assert [(line.id, str(line.quantity), str(line.amount)) for line in invoice.lines] == [("extra", blocks, amount)]

@@ -96,6 +96,7 @@ SCALED: tuple[tuple[str, str | None, str], ...] = (
     ),
     (r"^(tariff bill-run .*--master spark://.*)$", r"\1 --help", "a Spark cluster is not here (tests/test_spark.py runs local[2])"),
     (r"^spark-submit --master spark://.*$", "spark-submit --help", "a Spark cluster is not here (tests/test_spark_docs.py runs the pipeline)"),
+    (r"^(?:HYPOTHESIS_PROFILE=\w+ )?mutmut (run|results)\b.*$", r"mutmut \1 --help", "a mutation run takes hours; it is run by hand"),
     (r"^(tariff serve\b[^&]*)$", r"\1 --help", "a server in the foreground never returns (the README's `serve &` block runs it for real)"),
 )
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, TARIFFS
+from conftest import ENGINE_PATH, FIXTURES, TARIFFS
 from tariff_text import emit
 
 from engine.cli import main
@@ -96,7 +96,7 @@ def test_a_file_that_is_not_a_tariff(tmp_path, capsys):
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "PYTHONPATH": str(ROOT), "GIT_PAGER": "cat"}
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", **ENGINE_PATH, "GIT_PAGER": "cat"}
     command = ["git", "-c", "user.name=Reviewer", "-c", "user.email=reviewer@example.invalid", "-c", "commit.gpgsign=false", *args]
     return subprocess.run(command, cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
 

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, TARIFFS
+from conftest import ENGINE_PATH, ROOT, TARIFFS
 
 
 def run(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, **ENGINE_PATH}
     return subprocess.run(
         [sys.executable, "-m", "engine", *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=60
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import ROOT, TARIFFS
+from conftest import ROOT, SHIPPED_SCHEMAS, TARIFFS
 
 from engine.cli import main
 
@@ -89,4 +89,6 @@ def test_tariff_schema_prints_another_schema_or_its_path(capsys):
     assert main(["schema", "--name", "scenarios"]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "Golden scenarios"
     assert main(["schema", "--path"]) == 0
-    assert Path(capsys.readouterr().out.strip()) == (SCHEMAS / "tariff.schema.json").resolve()
+    printed = Path(capsys.readouterr().out.strip())
+    assert printed == (SHIPPED_SCHEMAS / "tariff.schema.json").resolve()
+    assert printed.read_bytes() == (SCHEMAS / "tariff.schema.json").read_bytes()

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ENGINE_PATH, ROOT
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -74,7 +74,7 @@ def bill_run(usage: Path, where: Path, workers: int) -> subprocess.Popen[bytes]:
     where.mkdir(exist_ok=True)
     outputs = ["--out", str(where / OUTPUTS[0]), "--rejects", str(where / OUTPUTS[1]), "--summary", str(where / OUTPUTS[2])]
     command = [sys.executable, "-m", "engine", "bill-run", str(usage), *outputs, "--workers", str(workers)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, **ENGINE_PATH}
     with (where.parent / f"{where.name}.stderr").open("wb") as stderr:
         return subprocess.Popen(
             command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
@@ -214,7 +214,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 @needs_proc
 def test_workers_end_when_their_run_dies_holding_the_lock_they_wait_for():
     command = [sys.executable, "-c", HELD_POOL, str(ROOT / "tariffs" / "tencent-im")]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, **ENGINE_PATH}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         process.wait(timeout=60)
@@ -262,7 +262,7 @@ def test_an_output_that_cannot_be_written_stops_the_run_with_a_diagnostic_and_le
     where = tmp_path / "out"
     where.mkdir()
     command = [sys.executable, "-m", "engine", "bill-run", str(usage), "--out", str(where / "invoices.jsonl"), "--workers", "2"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, **ENGINE_PATH, "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, preexec_fn=small_files)
     found = "tariffs: tariffs (the nearest tariffs/ folder)\n"
     assert (done.returncode, done.stderr) == (2, f"{found}{where / 'invoices.jsonl'}: error: cannot write: File too large [io]\n")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import decimal
 import dis
+import time
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -135,9 +137,24 @@ def test_accepted_expressions_compute_exactly(text: str, expected: Any) -> None:
     assert result == expected and type(result) is type(expected)
 
 
-def test_division_is_the_one_rounding_operation_and_60_digits_deep() -> None:
-    third = evaluate("dau / 3", {"dau": Decimal(1), "plan": "", "switch": False})
-    assert third == Decimal("0." + "3" * 60)
+def test_division_is_exact_a_fraction_only_while_it_does_not_terminate() -> None:
+    values = {"dau": Decimal(1), "plan": "", "switch": False}
+    assert evaluate("dau / 3", values) == Fraction(1, 3)
+    assert type(evaluate("dau / 3 * 3", values)) is Decimal  # 1/3 × 3 = 1 terminates again
+    assert evaluate("dau / 3 * 3", values) == Decimal(1)
+    assert evaluate("dau / 8", values) == Decimal("0.125")
+    assert evaluate("dau / 3 * 3 == dau", values) is True
+
+
+def test_a_fraction_too_long_to_keep_is_refused_quickly() -> None:
+    # (1/7)^(8^3) = 7^-512 has a denominator of 433 digits, over the bound of 400: refused, never rounded.
+    started = time.perf_counter()
+    with pytest.raises(EvaluationError, match="fraction of more than 400 digits"):
+        evaluate("(((dau / 7) ** 8) ** 8) ** 8", {"dau": Decimal(1), "plan": "", "switch": False})
+    # a Decimal of a million decimals never becomes a fraction of a million digits
+    with pytest.raises(EvaluationError, match="fraction of more than 400 digits"):
+        evaluate("dau / 3", {"dau": Decimal("1E-999999"), "plan": "", "switch": False})
+    assert time.perf_counter() - started < 1
 
 
 # -- evaluation cost is bounded by construction ------------------------------------------
@@ -167,7 +184,19 @@ def test_the_worst_accepted_expressions_are_straight_line_code(text: str) -> Non
     instructions = list(dis.get_instructions(code))
     # every instruction runs at most once; each is one Decimal operation on at most 60 digits
     assert len(instructions) <= 6 * MAX_NODES
-    assert set(code.co_names) <= {"dau", "plan", "switch", "min", "max", "ceil", "floor", "_number", "_divide"} | {
+    exact_helpers = {
+        "_exact_number",
+        "_add",
+        "_subtract",
+        "_multiply",
+        "_divide",
+        "_floor_divide",
+        "_remainder",
+        "_power",
+        "_ceil",
+        "_floor",
+    }
+    assert set(code.co_names) <= {"dau", "plan", "switch", "min", "max", "ceil", "floor", "_number"} | exact_helpers | {
         name for name in code.co_names if name.startswith("_k")
     }
 
@@ -185,7 +214,7 @@ def test_the_worst_accepted_expressions_evaluate_many_times(text: str) -> None:
                 except EvaluationError:
                     outcomes.add("refused")
                 else:
-                    assert isinstance(result, Decimal | bool)
+                    assert isinstance(result, Decimal | Fraction | bool)
                     if isinstance(result, Decimal):
                         assert len(result.as_tuple().digits) <= PRICING_CONTEXT.prec
                     outcomes.add("value")

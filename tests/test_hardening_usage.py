@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ENGINE_PATH
 
 import engine
 from engine.language.source import MAX_DOCUMENT_BYTES
@@ -358,7 +359,7 @@ def test_a_total_beyond_60_digits_is_refused_never_rounded(tmp_path: Path) -> No
 def run_cli(tmp_path: Path, name: str, raw: bytes) -> subprocess.CompletedProcess[str]:
     (tmp_path / name).write_bytes(raw)
     command = [sys.executable, "-m", "engine", "quote", name, "--tariff", str(ROOT / "tariffs" / "tencent-im")]
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    environment = {**os.environ, **ENGINE_PATH}
     return subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=60, check=False)
 
 
@@ -398,7 +399,7 @@ def test_the_cli_refuses_hostile_usage_with_exit_2_and_no_traceback(tmp_path: Pa
 def test_an_endless_usage_file_is_read_only_up_to_the_limit(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "engine", "quote", "/dev/zero", "--tariff", str(ROOT / "tariffs" / "tencent-im")]
     done = subprocess.run(
-        command, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60, check=False
+        command, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, **ENGINE_PATH}, timeout=60, check=False
     )
     assert (done.returncode, done.stderr) == (
         2,
@@ -411,7 +412,7 @@ def test_an_endless_tariff_file_is_read_only_up_to_the_limit(tmp_path: Path) -> 
     (tmp_path / "u.json").write_text(json.dumps(pro()), "utf-8")
     command = [sys.executable, "-m", "engine", "quote", "u.json", "--tariff", "/dev/zero"]
     done = subprocess.run(
-        command, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60, check=False
+        command, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, **ENGINE_PATH}, timeout=60, check=False
     )
     assert (done.returncode, done.stderr) == (2, f"/dev/zero: error: file is over the limit of {MAX_DOCUMENT_BYTES} bytes [size]\n")
 

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ENGINE_PATH, ROOT
 from ruamel.yaml import YAML
 
 HOOKS = {hook["id"]: hook for hook in YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text())}
@@ -38,7 +38,7 @@ def run_hook(hook_id: str, repository: Path) -> subprocess.CompletedProcess[str]
     hook = HOOKS[hook_id]
     program, *arguments = hook["entry"].split()
     assert program == "tariff"
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    environment = {**os.environ, **ENGINE_PATH}
     command = [sys.executable, "-m", "engine", *arguments, *hook["args"]]
     return subprocess.run(command, cwd=repository, env=environment, capture_output=True, text=True, timeout=60, check=False)
 

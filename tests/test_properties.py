@@ -26,6 +26,7 @@ import jsonschema
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pricing_cases import hand_round
 
 import engine
 from engine.core.resources import schema
@@ -147,12 +148,15 @@ def _check_invoice(tariff: engine.Tariff, invoice: engine.Invoice) -> None:
     INVOICE_SCHEMA.validate(json.loads(invoice.to_json()))
     version = next(v for v in tariff.versions if v.version == invoice.tariff.version and v.file == invoice.tariff.file)
     exact = sum((line.amount for line in invoice.lines), Decimal(0))
-    if version.rounding.apply == "per_line":
+    rounding = version.rounding  # compared with the tests' own rounding (`hand_round`), not the engine's
+    if rounding.apply == "per_line":
         assert invoice.total == exact
-        assert all(line.amount == version.rounding.round(line.amount) for line in invoice.lines)
+        assert all(line.amount == hand_round(line.amount, rounding.scale, rounding.mode) for line in invoice.lines)
     else:
-        assert invoice.total == version.rounding.round(exact)
-    assert invoice.total == version.rounding.round(invoice.total)
+        assert invoice.total == hand_round(exact, rounding.scale, rounding.mode)
+    written = invoice.to_dict()["total"]  # every total at the declared scale, whatever its lines
+    assert written == format(hand_round(invoice.total, rounding.scale, rounding.mode), "f") and not written.startswith("-0")
+    assert len(written.partition(".")[2]) == rounding.scale
 
 
 def _outcome(tariff: engine.Tariff, document: dict[str, Any]) -> str:

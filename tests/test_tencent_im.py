@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import price
+from conftest import price, refused
 
 import engine
 
@@ -28,9 +28,7 @@ def lines(invoice: engine.Invoice) -> dict[str, tuple[str, str]]:
 
 
 def refusal(tariff: engine.Tariff, document: dict[str, Any]) -> list[str]:
-    with pytest.raises(engine.UsageError) as caught:
-        engine.quote(tariff, document)
-    return [str(d) for d in caught.value.diagnostics]
+    return refused(tariff, document)
 
 
 # -- editions and the plan fee -------------------------------------------------------

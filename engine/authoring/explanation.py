@@ -20,6 +20,7 @@ from typing import Any
 
 from engine.authoring import segments
 from engine.authoring.formulas import atomic, is_number, put_values
+from engine.core.exact import Number
 from engine.core.money import PRICING_CONTEXT, ZERO, decimals_of, text
 from engine.core.periods import Period
 from engine.language import model as m
@@ -253,8 +254,10 @@ class Context:
         rounding = self.version.rounding
         return [*steps, f"{amount} (rounded {rounding.mode} to {rounding.scale} decimals)"], True
 
-    def figure(self, value: Decimal) -> str:
-        """A computed figure without trailing zeros beyond the rounding scale (13.5000 → 13.50)."""
+    def figure(self, value: Number) -> str:
+        """A computed figure without trailing zeros beyond the rounding scale (13.5000 → 13.50); a fraction as 1/3."""
+        if type(value) is not Decimal:
+            return text(value)
         scale = self.version.rounding.scale
         if decimals_of(value) <= scale:
             return text(value)

@@ -39,7 +39,8 @@ def prorated(
     days, period_days = line.fraction.removesuffix(" days").split(" of ")  # "20 of 31 days"
     sign = "−" if share < 0 else ""
     value = exact.multiply(whole, share)
-    found = [*steps[:-1], figure(whole), f"{figure(whole)} × {sign}{days} / {period_days}", exact_text(value)]
+    shown = figure(whole) if isinstance(whole, Decimal) else exact_text(whole)
+    found = [*steps[:-1], shown, f"{shown} × {sign}{days} / {period_days}", exact_text(value)]
     formula = f"{formula} × {sign}days / period days" if " " not in formula else f"({formula}) × {sign}days / period days"
     if isinstance(value, Decimal) and value == line.amount:
         return formula, [*found[:-1], text(line.amount)], False

@@ -4,9 +4,10 @@ Pricing runs inside `PRICING_CONTEXT`: 60 significant digits (a count of 10^12 t
 a price with 30 digits still computes exactly), and `FloatOperation` trapped so a
 binary floating-point number that slips into the arithmetic fails loudly instead of rounding silently.
 `Inexact` is trapped too: an amount that would need more than 60 digits is refused,
-never silently rounded. Only three operations round, each on purpose: the declared
-money rounding (`Rounding.round`), `ceil`/`floor`, and division inside a tariff
-expression (`divide`, to 60 significant digits, documented in docs/security.md).
+never silently rounded. Only two operations round, each on purpose: the declared
+money rounding (`Rounding.round`, and `exact.round_to` for a fraction) and `ceil`/`floor`.
+Division inside a tariff expression is exact (`engine.core.exact`); `divide` here is for
+the percentages a review shows people.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import decimal
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 PRICING_CONTEXT = decimal.Context(
     prec=60,
@@ -41,8 +43,16 @@ ROUNDING_MODES: dict[str, str] = {
     "down": decimal.ROUND_DOWN,
 }
 
+MAX_FRACTION_DIGITS = 400  # digits of a fraction's numerator and denominator (`engine.core.exact`)
+
+
+class FractionTooLong(decimal.Inexact):
+    """An exact fraction that would need more than `MAX_FRACTION_DIGITS` digits: refused, never rounded."""
+
+
 ZERO = Decimal(0)
 ONE = Decimal(1)
+DEFAULT_QUANTITY_SCALE = 6  # `rounding.quantity_scale` when the tariff does not declare it
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +63,7 @@ class Rounding:
     mode: str
     apply: str  # "per_line" | "total"
     source: str = ""  # where the tariff declares it, for the adjustment line
+    quantity_scale: int = DEFAULT_QUANTITY_SCALE  # decimals of a quantity that does not terminate (1/3)
 
     @property
     def quantum(self) -> Decimal:
@@ -76,19 +87,23 @@ def floor(value: Decimal) -> Decimal:
     return value.to_integral_value(rounding=decimal.ROUND_FLOOR)
 
 
-def text(value: Decimal) -> str:
-    """Plain notation for JSON and tables: never `1E+3`."""
-    return format(value, "f")
+def text(value: Decimal | Fraction) -> str:
+    """Plain notation for JSON and tables: never `1E+3`, never `-0.00`; a fraction as `1/3`."""
+    if type(value) is not Decimal:
+        return str(value)
+    return format(value if value else value.copy_abs(), "f")
 
 
 def divide(dividend: Decimal, divisor: Decimal) -> Decimal:
-    """`a / b` in a tariff expression: exact when it can be, else 60 significant digits."""
+    """`a / b` for people (a change in percent): exact when it can be, else 60 significant digits."""
     return ROUNDING_CONTEXT.divide(dividend, divisor)
 
 
 def describe_signal(error: ArithmeticError) -> str:
     """A trapped Decimal signal in words, for a diagnostic."""
     conditions = error.args[0] if error.args and isinstance(error.args[0], list) else [type(error)]
+    if isinstance(error, FractionTooLong):
+        return f"the exact result is a fraction of more than {MAX_FRACTION_DIGITS} digits; it is refused rather than rounded"
     if isinstance(error, ZeroDivisionError) or decimal.DivisionUndefined in conditions:
         return "division by zero"
     if isinstance(error, decimal.Overflow):

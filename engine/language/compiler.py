@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.core.errors import Diagnostic, did_you_mean
-from engine.core.money import Rounding, decimals_of
+from engine.core.money import DEFAULT_QUANTITY_SCALE, Rounding, decimals_of
 from engine.language import books, terms
 from engine.language import model as m
 from engine.language.billing import DATE_NAMES, compile_billing
@@ -62,7 +62,12 @@ class _Compiler:
         }
         editions = {name: self.edition(name, spec or {}) for name, spec in doc["editions"].items()}
         self.check_name_clashes(meters, options, editions)
-        rounding = Rounding(**{k: doc["rounding"][k] for k in ("scale", "mode", "apply")}, source=self.source_ref(["rounding"]))
+        declared = doc["rounding"]
+        rounding = Rounding(
+            **{k: declared[k] for k in ("scale", "mode", "apply")},
+            source=self.source_ref(["rounding"]),
+            quantity_scale=int(declared.get("quantity_scale", DEFAULT_QUANTITY_SCALE)),
+        )
         charges = {edition: [] for edition in editions}  # type: dict[str, list[Charge]]
         for charge_id, spec in doc["charges"].items():
             try:
@@ -115,6 +120,9 @@ class _Compiler:
         maximum = Decimal(spec["maximum"])
         if minimum > maximum:
             self.error(["meters", name, "maximum"], f"meters.{name}: maximum {maximum} is below minimum {minimum}", "meter-bounds")
+        if "decimals" in spec and spec["type"] == "integer":
+            message = f"meters.{name}: decimals has no effect on an integer meter (its values are whole numbers)"
+            self.warning(["meters", name, "decimals"], message, "meter-precision", "remove decimals, or make the meter type: decimal")
         return m.Meter(
             name=name,
             type=spec["type"],
@@ -125,6 +133,7 @@ class _Compiler:
             unit=spec.get("unit", ""),
             description=spec.get("description", ""),
             partial_series=spec.get("partial_series", spec["aggregation"] != "sum"),  # a sum must not lose days
+            decimals=int(spec.get("decimals", m.DEFAULT_METER_DECIMALS)),
         )
 
     def edition(self, name: str, spec: Mapping[str, Any]) -> m.Edition:

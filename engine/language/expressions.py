@@ -30,7 +30,7 @@ from typing import Any
 
 from simpleeval import DEFAULT_OPERATORS, SimpleEval
 
-from engine.core import money
+from engine.core import exact, money
 
 MAX_LENGTH = 400
 MAX_NODES = 120
@@ -140,7 +140,7 @@ def compile_expression(text: str, allowed: frozenset[str] | set[str]) -> Express
     tree = _parse(stripped, lead)
     checker = _Checker(stripped, frozenset(allowed), lead)
     checker.visit_root(tree)
-    lowering = _Lower(stripped)
+    lowering = _Lower(stripped, exact=_divides(tree))
     lowered = lowering.visit(tree)
     body = ast.fix_missing_locations(ast.Expression(body=lowered))
     code = compile(body, "<tariff expression>", "eval")
@@ -305,23 +305,54 @@ def _call(name: str, args: list[ast.expr], where: ast.AST) -> ast.Call:
     return ast.copy_location(ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=args, keywords=[]), where)
 
 
+def _divides(tree: ast.expr) -> bool:
+    """Whether the expression divides: only then can a value be a Fraction (see `_Lower`)."""
+    return any(isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) for node in ast.walk(tree))
+
+
 # Bound in every expression's namespace; their names start with '_', which tariffs cannot use.
 _HELPERS: dict[str, Callable[..., Any]] = {
     "_number": Decimal.__copy__,  # a C-level type check: returns a Decimal unchanged, TypeError otherwise
-    "_divide": money.divide,
+    "_exact_number": exact.number,  # a Decimal or a Fraction unchanged, TypeError otherwise
+    "_ceil": exact.ceil,
+    "_floor": exact.floor,
+}
+_EXACT_OPERATORS: dict[type[ast.operator], str] = {
+    ast.Add: "_add",
+    ast.Sub: "_subtract",
+    ast.Mult: "_multiply",
+    ast.Div: "_divide",
+    ast.FloorDiv: "_floor_divide",
+    ast.Mod: "_remainder",
+    ast.Pow: "_power",
+}
+_HELPERS |= {
+    "_add": exact.add,
+    "_subtract": exact.subtract,
+    "_multiply": exact.multiply,
+    "_divide": exact.divide,
+    "_floor_divide": exact.floor_divide,
+    "_remainder": exact.remainder,
+    "_power": exact.power,
 }
 
 
 class _Lower(ast.NodeTransformer):
     """Number literals become names bound to exact Decimals; arithmetic becomes Decimal-only.
 
-    An operand not known to be a Decimal (a declared name, a condition, min/max of such)
-    is wrapped in `_number(...)`; `/` becomes `_divide(a, b)`, the one deliberately
-    rounding operation (60 significant digits).
+    An operand not known to be a number (a declared name, a condition, min/max of such) is
+    wrapped in a type check. An expression without `/` computes with Decimal operators in
+    the pinned context, as fast as Python goes (`_number(...)` checks an operand). In one
+    that divides, a quotient that does not terminate is a Fraction (`engine.core.exact`),
+    so every operation there goes through the exact helpers (`_divide(a, b)`, `_add(a, b)`...)
+    and `ceil`/`floor` take Fractions too: nothing is rounded but what the tariff declares.
+    Comparisons of Decimals with Fractions are exact in Python already.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, exact: bool = False) -> None:
         self.text = text
+        self.exact = exact
+        self.check = "_exact_number" if exact else "_number"
         self.literals: dict[str, Decimal] = {}
         self.numeric: set[int] = set()  # id() of lowered nodes known to give a Decimal
 
@@ -330,7 +361,7 @@ class _Lower(ast.NodeTransformer):
         return node
 
     def operand(self, node: ast.expr) -> ast.expr:
-        return node if id(node) in self.numeric else _call("_number", [node], node)
+        return node if id(node) in self.numeric else _call(self.check, [node], node)
 
     def visit_Constant(self, node: ast.Constant) -> ast.AST:
         if type(node.value) in (int, float):  # float-ok: a literal, replaced by its exact Decimal
@@ -342,8 +373,8 @@ class _Lower(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
         left, right = self.operand(node.left), self.operand(node.right)
-        if isinstance(node.op, ast.Div):
-            return self.number(_call("_divide", [left, right], node))
+        if self.exact:
+            return self.number(_call(_EXACT_OPERATORS[type(node.op)], [left, right], node))
         node.left, node.right = left, right
         return self.number(node)
 
@@ -359,6 +390,8 @@ class _Lower(ast.NodeTransformer):
         assert isinstance(node.func, ast.Name)  # the checker admits calls of the listed functions only
         if node.func.id in ("ceil", "floor"):
             node.args = [self.operand(arg) for arg in node.args]
+            if self.exact:
+                node.func = ast.copy_location(ast.Name(id=f"_{node.func.id}", ctx=ast.Load()), node.func)
             return self.number(node)
         return self.number(node) if all(id(arg) in self.numeric for arg in node.args) else node
 

@@ -20,6 +20,9 @@ from engine.language.adjustments import Adjustment, AllowancePool
 from engine.language.billing import PLAIN, Billing
 from engine.language.charges import Charge
 
+DEFAULT_METER_DECIMALS = 12  # a decimal meter's precision when the tariff declares none
+MAX_USAGE_DIGITS = 30  # significant digits of any usage number
+
 
 def frozen_map(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
     """A read-only view over a private copy: compiled models never change."""
@@ -37,6 +40,7 @@ class Meter:
     unit: str = ""
     description: str = ""
     partial_series: bool = True  # a daily series may have fewer values than the period has days
+    decimals: int = DEFAULT_METER_DECIMALS  # the most decimals a value may have (its precision)
 
 
 @dataclass(frozen=True, slots=True)

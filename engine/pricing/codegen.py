@@ -22,15 +22,17 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from engine.core.exact import Number, round_to, written
 from engine.core.money import PRICING_CONTEXT, ROUNDING_CONTEXT, ROUNDING_MODES, Rounding, ceil, floor
 from engine.core.periods import Period
 from engine.language import model as m
 from engine.language.charges import Charge, LineFigures, OptionCharge, PricingInput
+from engine.language.model import MAX_USAGE_DIGITS
 from engine.pricing.evaluate import charge_figures
 from engine.pricing.invoice import InvoiceLine
 
 Rate = Callable[[Mapping[str, Any], Mapping[str, Any], Period], "list[InvoiceLine] | None"]
-Finish = Callable[[Decimal], Decimal]
+Finish = Callable[[Number], Decimal]
 _INTS = {int}
 _BUILTINS = {
     "type": type,
@@ -60,6 +62,7 @@ class _Writer:
         self.namespace: dict[str, Any] = {"__builtins__": {}, **_BUILTINS}
         self.code: list[str] = []
         self.finish = _finisher(version.rounding)
+        self.quantity_scale = version.rounding.quantity_scale
         self.meter_index = {name: index for index, name in enumerate(version.meters)}
         self.option_index = {name: index for index, name in enumerate(version.options)}
 
@@ -107,9 +110,12 @@ class _Writer:
         self.emit(1, "elif type(raw) is list:", f"    m{i} = {series}(raw, period)", f"    if m{i} is None:", "        return None")
         self.emit(2, *many)
         if meter.type != "integer":
-            lowest, highest = self.bind(meter.minimum), self.bind(meter.maximum)
+            lowest, highest, precise = self.bind(meter.minimum), self.bind(meter.maximum), self.bind(_precise(meter))
             self.emit(
-                1, "elif type(raw) is Decimal and raw.is_finite():", f"    if not {lowest} <= raw <= {highest}:", "        return None"
+                1,
+                "elif type(raw) is Decimal and raw.is_finite():",
+                f"    if not ({lowest} <= raw <= {highest} and {precise}(raw)):",
+                "        return None",
             )
             self.emit(2, f"m{i} = raw", *one)
         self.emit(1, "else:", "    return None")
@@ -154,7 +160,7 @@ class _Writer:
             return None  # a line that cannot be built: the general path fails on each invoice, as it always did
 
     def general_charge(self, charge: Charge) -> list[str]:
-        step = self.bind(_general_step(charge, self.finish))
+        step = self.bind(_general_step(charge, self.finish, self.quantity_scale))
         return [f"line = {step}(checked, period)", "if line is not None:", "    lines.append(line)"]
 
     # -- what a charge model's `fast_code` asks (`engine.language.charges.base.FastWriter`) --------
@@ -171,31 +177,43 @@ class _Writer:
         return f"o{self.option_index[name]}"
 
     def line(self, charge: Charge, figures: LineFigures) -> InvoiceLine:
-        return _make_line(charge, figures, self.finish)
+        return _make_line(charge, figures, self.finish, self.quantity_scale)
 
 
 # -- the pieces the generated code calls ----------------------------------------------------------
 
 
 def _finisher(rounding: Rounding) -> Finish:
-    """A line's amount as the invoice shows it: `Rounding.round` per line, with its lookups done once."""
+    """A line's amount as the invoice shows it (`evaluate.line_amount`), with its lookups done once."""
+    scale, declared = rounding.scale, rounding.mode
     if rounding.apply != "per_line":
-        return lambda amount: amount
+        return lambda amount: amount if type(amount) is Decimal else round_to(amount, scale, declared)
     quantum, mode = rounding.quantum, ROUNDING_MODES[rounding.mode]
-    return lambda amount: amount.quantize(quantum, mode, ROUNDING_CONTEXT)
+    return lambda amount: amount.quantize(quantum, mode, ROUNDING_CONTEXT) if type(amount) is Decimal else round_to(amount, scale, declared)
 
 
-def _make_line(charge: Charge, figures: LineFigures, finish: Finish) -> InvoiceLine:
+def _make_line(charge: Charge, figures: LineFigures, finish: Finish, quantity_scale: int) -> InvoiceLine:
     quantity, unit_price, amount, description = figures
-    return InvoiceLine(charge.id, description, quantity, charge.unit, unit_price, finish(amount), charge.source)
+    return InvoiceLine(charge.id, description, written(quantity, quantity_scale), charge.unit, unit_price, finish(amount), charge.source)
 
 
-def _general_step(charge: Charge, finish: Finish) -> Callable[[PricingInput, Period], InvoiceLine | None]:
+def _general_step(charge: Charge, finish: Finish, quantity_scale: int) -> Callable[[PricingInput, Period], InvoiceLine | None]:
     def step(checked: PricingInput, period: Period) -> InvoiceLine | None:
         figures = charge_figures(charge, checked, period)
-        return None if figures is None else _make_line(charge, figures, finish)
+        return None if figures is None else _make_line(charge, figures, finish, quantity_scale)
 
     return step
+
+
+def _precise(meter: m.Meter) -> Callable[[Decimal], bool]:
+    """Whether a decimal value is surely within the meter's precision (`usage._precision_problem` decides the rest)."""
+    least, most = -meter.decimals, MAX_USAGE_DIGITS
+
+    def precise(value: Decimal) -> bool:
+        _, digits, exponent = value.as_tuple()
+        return type(exponent) is int and exponent >= least and len(digits) <= most
+
+    return precise
 
 
 def _series_reader(meter: m.Meter) -> Callable[[list[Any], Period], Any]:

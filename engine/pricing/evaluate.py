@@ -15,6 +15,7 @@ import decimal
 from decimal import Decimal
 
 from engine.core.errors import Diagnostic, UsageError
+from engine.core.exact import Number, round_to, written
 from engine.core.money import ONE, PRICING_CONTEXT, ZERO, Rounding, describe_signal
 from engine.core.periods import Period
 from engine.language import model as m
@@ -40,7 +41,6 @@ def _price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) 
     terms = adjust.read_terms(version, envelope, checked.edition)
     plan = version.plans[checked.edition]
     rounding = version.rounding
-    per_line = rounding.apply == "per_line"
     lines: list[InvoiceLine] = []
     problems: list[Diagnostic] = []
     with decimal.localcontext(PRICING_CONTEXT):
@@ -49,7 +49,7 @@ def _price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) 
             try:
                 figures = charge_figures(charge, checked, envelope.period)
             except Refusal as refusal:
-                problems.append(Diagnostic(message=refusal.message, rule=refusal.rule, path=refusal.path))
+                problems.append(Diagnostic(message=refusal.message, rule=refusal.rule, path=refusal.path, hint=refusal.hint))
                 continue
             except (EvaluationError, decimal.DecimalException) as error:
                 why = describe_signal(error) if isinstance(error, decimal.DecimalException) else error
@@ -64,10 +64,10 @@ def _price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) 
                 InvoiceLine(
                     id=charge.id,
                     description=description,
-                    quantity=quantity,
+                    quantity=written(quantity, rounding.quantity_scale),
                     unit=charge.unit,
                     unit_price=unit_price,
-                    amount=rounding.round(amount) if per_line else amount,
+                    amount=line_amount(rounding, amount),
                     source=charge.source,
                 )
             )
@@ -76,9 +76,10 @@ def _price(version: m.TariffVersion, envelope: Envelope, checked: PricingInput) 
         adjusted = None if terms is None else adjust.apply_adjustments(version, lines, terms)
         lines = lines if adjusted is None else adjusted.lines
         total = sum((line.amount for line in lines), ZERO)
-        if not per_line and rounding.round(total) != total:
-            lines.append(rounding_line(rounding, rounding.round(total) - total))
-            total = rounding.round(total)
+        rounded = rounding.round(total)  # per line, the sum of rounded lines: the same number, written at the scale
+        if rounded != total:  # only with rounding on the total
+            lines.append(rounding_line(rounding, rounded - total))
+        total = rounded
     return Invoice(
         account=envelope.account,
         period=envelope.period.label,
@@ -100,6 +101,14 @@ def payment(adjusted: adjust.Adjusted, total: Decimal) -> Payment:
     step = credit.step
     line = InvoiceLine(step.id, step.description, ONE, "", None, step.amount, step.source)
     return Payment((line,), PRICING_CONTEXT.subtract(total, credit.used), credit.remaining)
+
+
+def line_amount(rounding: Rounding, amount: Number) -> Decimal:
+    """A line's amount as the invoice writes it: rounded as declared per line; with rounding on the
+    total, exact when it terminates, else rounded on its line (a fraction cannot be written)."""
+    if type(amount) is Decimal:
+        return rounding.round(amount) if rounding.apply == "per_line" else amount
+    return round_to(amount, rounding.scale, rounding.mode)
 
 
 def rounding_line(rounding: Rounding, adjustment: Decimal) -> InvoiceLine:

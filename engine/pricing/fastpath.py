@@ -144,9 +144,9 @@ def _total(lines: list[InvoiceLine], rounding: Rounding) -> Decimal:
     total = ZERO
     for line in lines:
         total = PRICING_CONTEXT.add(total, line.amount)
-    if rounding.apply == "per_line" or (rounded := rounding.round(total)) == total:
-        return total
-    lines.append(rounding_line(rounding, PRICING_CONTEXT.subtract(rounded, total)))
+    rounded = rounding.round(total)  # per line, the same number; written at the scale all the same
+    if rounding.apply != "per_line" and rounded != total:
+        lines.append(rounding_line(rounding, PRICING_CONTEXT.subtract(rounded, total)))
     return rounded
 
 

@@ -387,7 +387,7 @@ class _Pricer:
         self,
         charge: Charge,
         line_id: str,
-        quantity: Decimal,
+        quantity: exact.Number,
         unit_price: Decimal | None,
         amount: exact.Number,
         description: str,
@@ -395,6 +395,7 @@ class _Pricer:
         fraction: str | None,
     ) -> InvoiceLine:
         rounding = self.rounding
+        quantity = exact.written(quantity, rounding.quantity_scale)  # exact when it terminates (1/3 of a seat does not)
         if rounding.apply == "per_line":
             rounded = exact.round_to(amount, rounding.scale, rounding.mode)
         else:

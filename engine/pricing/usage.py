@@ -298,11 +298,29 @@ def _number(meter: m.Meter, raw: Any, path: str, problems: list[Diagnostic]) -> 
             )
         )
         return None
+    if isinstance(raw, Decimal) and (imprecise := _precision_problem(meter, raw)) is not None:
+        problems.append(_problem(path, imprecise, "meter-precision"))
+        return None
     value = Decimal(raw)
     if not meter.minimum <= value <= meter.maximum:
         problems.append(_problem(path, f"{_show(raw)} is out of range: {meter.name} takes {kind} {bounds}", "meter-range"))
         return None
     return value
+
+
+def _precision_problem(meter: m.Meter, value: Decimal) -> str | None:
+    """Why a decimal usage number is too precise to price, or None.
+
+    Bounded before any arithmetic: `1E-999999` is 9 characters but a million decimals.
+    """
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite, checked before
+    if len(digits) > m.MAX_USAGE_DIGITS:
+        return f"{_show(value)} has {len(digits)} significant digits; a usage number has at most {m.MAX_USAGE_DIGITS}"
+    decimals = max(0, -exponent)  # as written: the invoice writes the quantity with as many
+    if decimals > meter.decimals:
+        return f"{_show(value)} has {decimals} decimals; {meter.name} takes at most {meter.decimals} decimals"
+    return None
 
 
 def _addons(

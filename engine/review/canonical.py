@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from engine.core.money import text
+from engine.core.money import DEFAULT_QUANTITY_SCALE, text
 from engine.language import model as m
 from engine.language.billing import CHANGE_WORDS
 from engine.language.charges import Charge
@@ -139,6 +139,10 @@ def _tariff_facts(version: m.TariffVersion) -> Iterator[Fact]:
     )
     yield Fact(("tariff", "rounding", "mode"), "tariff / rounding / mode", rounding.mode, "text", path=("rounding", "mode"))
     yield Fact(("tariff", "rounding", "applied"), "tariff / rounding / applied", rounding.apply, "text", path=("rounding", "apply"))
+    if rounding.quantity_scale != DEFAULT_QUANTITY_SCALE:  # a fact only when declared otherwise: renders of older files stay as they were
+        where = ("rounding", "quantity_scale")
+        scale = Decimal(rounding.quantity_scale)
+        yield Fact(("tariff", "rounding", "quantity scale"), "tariff / rounding / quantity scale", scale, "number", "decimals", where)
 
 
 def _edition_facts(version: m.TariffVersion) -> Iterator[Fact]:
@@ -158,6 +162,9 @@ def _meter_facts(version: m.TariffVersion) -> Iterator[Fact]:
         yield Fact(("meter", name), f"meter {name}", how, "text", path=("meters", name))
         for bound, value in (("minimum", meter.minimum), ("maximum", meter.maximum)):
             yield Fact(("meter", name, bound), f"meter {name} / {bound}", value, "number", meter.unit, ("meters", name, bound))
+        if meter.type == "decimal" and meter.decimals != m.DEFAULT_METER_DECIMALS:  # as the quantity scale: only when declared otherwise
+            where = ("meters", name, "decimals")
+            yield Fact(("meter", name, "precision"), f"meter {name} / precision", Decimal(meter.decimals), "number", "decimals", where)
 
 
 def _option_facts(version: m.TariffVersion) -> Iterator[Fact]:

@@ -17,17 +17,22 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
+from engine.core import exact
+from engine.core.exact import Number
 from engine.core.money import ONE, PRICING_CONTEXT, ZERO, text
 from engine.core.periods import Period
 from engine.language.expressions import EvaluationError, Expression
 from engine.language.source import PathItem
 
-LineFigures = tuple[Decimal, Decimal | None, Decimal, str]  # quantity, unit price, amount, description
+# quantity, unit price, amount, description; the quantity and amount exact (a Fraction when they do not terminate)
+LineFigures = tuple[Number, Decimal | None, Number, str]
 ChoiceValue = int | str | bool
 Common = dict[str, Any]  # the fields every charge has, as the compiler reads them
 FactValue = Decimal | str  # a reviewable fact's value
@@ -50,25 +55,59 @@ class PricingInput(NamedTuple):
 class Refusal(Exception):
     """A usage that this version cannot price: the pricing path reports it at `path`."""
 
-    def __init__(self, path: str, message: str, rule: str) -> None:
+    def __init__(self, path: str, message: str, rule: str, hint: str | None = None) -> None:
         super().__init__(message)
-        self.path, self.message, self.rule = path, message, rule
+        self.path, self.message, self.rule, self.hint = path, message, rule, hint
 
 
-def number(charge: Charge, value: Any, what: str) -> Decimal:
-    """`value` as computed for `charge`, which must be a number."""
-    if type(value) is not Decimal:
+def number(charge: Charge, value: Any, what: str) -> Number:
+    """`value` as computed for `charge`, which must be a number (a Fraction where a division did not terminate)."""
+    if type(value) is not Decimal and type(value) is not Fraction:
         raise EvaluationError(f"{what} of charge {charge.id} is {value!r}, not a number")
     return value
 
 
-def blocks_over(quantity: Decimal, included: Decimal, size: Decimal, round_up: bool) -> Decimal:
+def quantity_of(charge: Charge, expression: Expression, checked: PricingInput) -> Number:
+    """The value of a charge's `quantity`: the one rule of every model is that it is never negative.
+
+    A negative quantity would bill a credit nobody wrote; the tariff writes `max(0, ...)` when
+    it means 0. (A `-0` passes: `money.text` writes every zero without a sign.)
+    """
+    value = number(charge, expression.evaluate(checked.values), "quantity")
+    if value < ZERO:
+        raise negative_quantity(charge, expression, value, checked.values)
+    return value
+
+
+def negative_quantity(charge: Charge, expression: Expression, value: Number, values: Mapping[str, Any]) -> Refusal:
+    """The refusal of a negative quantity: the charge, its formula and the values it was computed from."""
+    text_ = expression.text
+    names = sorted(expression.names, key=lambda name: _first_use(text_, name))
+    used = ", ".join(f"{name} = {show(values.get(name))}" for name in names)
+    message = f"charge {charge.id}: its quantity {text_} is {text(value)}" + (f" ({used})" if used else "")
+    return Refusal(
+        f"charges.{charge.id}",
+        f"{message}; a quantity cannot be negative",
+        "negative-quantity",
+        f"write max(0, {text_}) to bill nothing below 0",
+    )
+
+
+def _first_use(text_: str, name: str) -> int:
+    found = re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text_)
+    return found.start() if found else len(text_)
+
+
+def blocks_over(quantity: Number, included: Number, size: Decimal, round_up: bool) -> Decimal:
     """Blocks of `size` in the part of `quantity` above `included` (0 when none)."""
-    excess = quantity - included
+    excess = exact.subtract(quantity, included)
     if excess <= ZERO:
         return ZERO
-    whole, rest = divmod(excess, size)  # exact, unlike excess / size (Inexact is trapped)
-    return whole + ONE if rest and round_up else whole
+    if type(excess) is Decimal:
+        whole, rest = divmod(excess, size)  # exact, unlike excess / size (Inexact is trapped)
+        return whole + ONE if rest and round_up else whole
+    count, left = divmod(exact.fraction(excess), Fraction(size))
+    return Decimal(count + 1 if left and round_up else count)
 
 
 def money_value(value: Any) -> Any:
@@ -90,7 +129,7 @@ def show(value: Any) -> str:
         return "true" if value else "false"
     if value is None:
         return "none"
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | Fraction):
         return text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -118,6 +157,8 @@ class Meter(Protocol):
     def aggregation(self) -> str: ...
     @property
     def unit(self) -> str: ...
+    @property
+    def minimum(self) -> Decimal: ...
 
 
 class Spec(Protocol):
@@ -154,7 +195,7 @@ class ExplainContext(Protocol):
     def value(self, expression: Expression) -> Any: ...
     def formula_of(self, expression: Expression, name: str) -> str: ...
     def substitute(self, expression: Expression) -> str: ...
-    def figure(self, value: Decimal) -> str: ...
+    def figure(self, value: Number) -> str: ...
     def label(self, expression: Expression) -> str: ...
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from engine.core.exact import subtract
 from engine.core.money import ONE, PRICING_CONTEXT, ZERO, text
 from engine.core.periods import Period
 from engine.language.charges.base import (
@@ -24,6 +25,7 @@ from engine.language.charges.base import (
     blocks_over,
     money_value,
     number,
+    quantity_of,
     steps,
 )
 from engine.language.expressions import Expression, constant, folded
@@ -57,7 +59,7 @@ class BlocksCharge(Charge):
         )
 
     def figures(self, checked: PricingInput, period: Period) -> LineFigures:
-        quantity = number(self, self.quantity.evaluate(checked.values), "quantity")
+        quantity = quantity_of(self, self.quantity, checked)
         included = number(self, self.included.evaluate(checked.values), "included quantity")
         count = blocks_over(quantity, included, self.block_size, self.round_up)
         return count, self.price, count * self.price, self.description
@@ -71,12 +73,12 @@ class BlocksCharge(Charge):
         plain = f"{rounding}(max(0, {text(quantity)} − {text(included)}) / {size}) × {price}"
         if steps[0] != plain:
             steps.append(plain)
-        steps.append(f"{rounding}({text(max(ZERO, quantity - included))} / {size}) × {price}")
+        steps.append(f"{rounding}({text(max(ZERO, subtract(quantity, included)))} / {size}) × {price}")
         steps += [f"{text(line.quantity)} × {price}", context.figure(line.quantity * self.price)]
         if quantity <= included:
             reason = f"{context.label(self.quantity)} {text(quantity)} ≤ included {text(included)}"
         elif line.quantity == ZERO:
-            reason = f"the excess {text(quantity - included)} is less than one block of {size} (part blocks are dropped)"
+            reason = f"the excess {text(subtract(quantity, included))} is less than one block of {size} (part blocks are dropped)"
         else:
             reason = "the price per block is 0"
         return f"{rounding}(max(0, {quantity_f} − {included_f}) / block_size) × price", steps, reason
@@ -85,8 +87,8 @@ class BlocksCharge(Charge):
         """A meter's value against a constant quota: whole-number arithmetic when it gives the same digits."""
         included = folded(self.included)
         found = writer.meter_variable(self.quantity.text) if self.quantity.text in self.quantity.names else None
-        if found is None or included is None:
-            return None
+        if found is None or included is None or found[0].minimum < ZERO:
+            return None  # a meter that may be negative: `figures` refuses a negative quantity
         meter, variable = found
         none = self.line_of(writer, ZERO)  # at or under the quota: `blocks_over` gives 0, always this line
         if _whole_blocks(meter, included, self.block_size):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from engine.core.exact import multiply
 from engine.core.money import PRICING_CONTEXT, ZERO, text
 from engine.core.periods import Period
 from engine.language.charges.base import (
@@ -21,7 +22,7 @@ from engine.language.charges.base import (
     PricingInput,
     Spec,
     money_value,
-    number,
+    quantity_of,
 )
 from engine.language.expressions import Expression
 
@@ -40,8 +41,8 @@ class PerUnitCharge(Charge):
         return None if quantity is None else cls(**common, quantity=quantity, unit_price=money_value(spec.params["unit_price"]))
 
     def figures(self, checked: PricingInput, period: Period) -> LineFigures:
-        quantity = number(self, self.quantity.evaluate(checked.values), "quantity")
-        return quantity, self.unit_price, quantity * self.unit_price, self.description
+        quantity = quantity_of(self, self.quantity, checked)
+        return quantity, self.unit_price, multiply(quantity, self.unit_price), self.description
 
     def fast_code(self, writer: FastWriter) -> list[str] | None:
         """A meter's value times the unit price, when the quantity is the meter itself."""
@@ -61,7 +62,7 @@ class PerUnitCharge(Charge):
         steps = [f"{context.substitute(self.quantity)} × {text(self.unit_price)}"]
         if steps[0] != f"{text(quantity)} × {text(self.unit_price)}":
             steps.append(f"{text(quantity)} × {text(self.unit_price)}")
-        steps.append(context.figure(quantity * self.unit_price))
+        steps.append(context.figure(multiply(quantity, self.unit_price)))
         reason = f"{context.label(self.quantity)} is 0" if quantity == ZERO else "unit_price is 0"
         return formula, steps, reason
 

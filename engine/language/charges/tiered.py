@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from engine.core.exact import Number, add, multiply, subtract
 from engine.core.money import ZERO, text
 from engine.core.periods import Period
 from engine.language.charges.base import (
@@ -23,7 +23,7 @@ from engine.language.charges.base import (
     Spec,
     blocks_over,
     money_value,
-    number,
+    quantity_of,
     steps,
 )
 from engine.language.expressions import Expression
@@ -39,7 +39,7 @@ class Tier:
     extra_block_size: Decimal | None
     extra_block_price: Decimal
 
-    def extra_blocks_price(self, units: Decimal) -> Decimal:
+    def extra_blocks_price(self, units: Number) -> Decimal:
         """The price of the started extra blocks in `units`."""
         if self.extra_block_size is None:
             return ZERO
@@ -57,17 +57,17 @@ class Tier:
             words += f" + {text(self.extra_block_price)} per started {text(self.extra_block_size)}"
         return words if words == text(self.unit_price) else f"({words})"
 
-    def part(self, priced: Decimal, extra_units: Decimal) -> tuple[str, Decimal]:
+    def part(self, priced: Number, extra_units: Number) -> tuple[str, Number]:
         """(the arithmetic, the amount) of this tier pricing `priced` units."""
         words = f"{text(priced)} × {text(self.unit_price)}"
-        amount = priced * self.unit_price
+        amount = multiply(priced, self.unit_price)
         if self.flat_fee:
             words += f" + {text(self.flat_fee)}"
-            amount += self.flat_fee
+            amount = add(amount, self.flat_fee)
         if self.extra_block_size is not None and extra_units > ZERO:
-            blocks = (extra_units / self.extra_block_size).to_integral_value(rounding=decimal.ROUND_CEILING)
+            blocks = blocks_over(extra_units, ZERO, self.extra_block_size, True)
             words += f" + {text(blocks)} × {text(self.extra_block_price)}"
-            amount += blocks * self.extra_block_price
+            amount = add(amount, blocks * self.extra_block_price)
         return words, amount
 
 
@@ -89,25 +89,25 @@ class TieredCharge(Charge):
         return cls(**common, quantity=quantity, graduated=spec.params["mode"] == "graduated", tiers=tiers)
 
     def figures(self, checked: PricingInput, period: Period) -> LineFigures:
-        quantity = number(self, self.quantity.evaluate(checked.values), "quantity")
+        quantity = quantity_of(self, self.quantity, checked)
         last = self.tiers[-1]
         if last.up_to is not None and quantity > last.up_to:
             raise Refusal(
                 f"charges.{self.id}",
-                f"{quantity} is above the last tier of {self.id} (up to {last.up_to}); no price is published for it",
+                f"{text(quantity)} is above the last tier of {self.id} (up to {last.up_to}); no price is published for it",
                 "no-price",
             )
-        amount = ZERO
+        amount: Number = ZERO
         for tier in self.tiers:
             if self.graduated:
                 if quantity <= tier.lower and tier is not self.tiers[0]:
                     break
                 top = quantity if tier.up_to is None else min(quantity, tier.up_to)
-                units = max(ZERO, top - tier.lower)
-                amount += tier.flat_fee + units * tier.unit_price + tier.extra_blocks_price(units)
+                units = max(ZERO, subtract(top, tier.lower))
+                amount = add(amount, add(add(tier.flat_fee, multiply(units, tier.unit_price)), tier.extra_blocks_price(units)))
             elif tier.up_to is None or quantity <= tier.up_to:
-                units = max(ZERO, quantity - tier.lower)
-                amount = tier.flat_fee + quantity * tier.unit_price + tier.extra_blocks_price(units)
+                units = max(ZERO, subtract(quantity, tier.lower))
+                amount = add(add(tier.flat_fee, multiply(quantity, tier.unit_price)), tier.extra_blocks_price(units))
                 break
         return quantity, None, amount, self.description
 
@@ -123,20 +123,23 @@ class TieredCharge(Charge):
         steps = [" + ".join(words for words, _ in parts)]
         if len(parts) > 1:
             steps.append(" + ".join(context.figure(amount) for _, amount in parts))
-        steps.append(context.figure(sum((amount for _, amount in parts), ZERO)))
+        total: Number = ZERO
+        for _, amount in parts:
+            total = add(total, amount)
+        steps.append(context.figure(total))
         return formula, steps, f"the tiers price {context.label(self.quantity)} {text(quantity)} at 0"
 
-    def parts(self, quantity: Decimal) -> list[tuple[str, Decimal]]:
+    def parts(self, quantity: Number) -> list[tuple[str, Number]]:
         """Each tier that prices part of `quantity`: (its arithmetic, its amount), as `figures` walks them."""
         if not self.graduated:
             tier = next(t for t in self.tiers if t.up_to is None or quantity <= t.up_to)
-            return [tier.part(quantity, max(ZERO, quantity - tier.lower))]
+            return [tier.part(quantity, max(ZERO, subtract(quantity, tier.lower)))]
         parts = []
         for tier in self.tiers:
             if quantity <= tier.lower and tier is not self.tiers[0]:
                 break
             top = quantity if tier.up_to is None else min(quantity, tier.up_to)
-            units = max(ZERO, top - tier.lower)
+            units = max(ZERO, subtract(top, tier.lower))
             parts.append(tier.part(units, units))
         return parts
 

@@ -12,28 +12,32 @@ from engine.language.adjustments.base import Adjustment, AdjustmentSpec, Common,
 
 
 @dataclass(frozen=True, slots=True)
-class MinimumAdjustment(Adjustment):
+class _AmountLimit(Adjustment):
+    """A bound on what the adjustment applies to; the line moves it back to `amount` when it is crossed."""
+
     amount: Decimal
 
-    kind: ClassVar[str] = "minimum"
     required: ClassVar[tuple[str, ...]] = ("amount",)
     money_keys: ClassVar[tuple[str, ...]] = ("amount",)
 
     @classmethod
-    def build(cls, spec: AdjustmentSpec, common: Common) -> MinimumAdjustment:
+    def build(cls, spec: AdjustmentSpec, common: Common) -> _AmountLimit:
         return cls(**common, amount=money(spec.params["amount"]))
 
     @property
     def label(self) -> str:
         return self.kind if self.id == self.kind else f"{self.kind} {self.id}"
 
+    def crossed(self, base: Decimal) -> bool:
+        raise NotImplementedError
+
     def apply(self, ledger: Ledger) -> None:
         base = ledger.base(self.scope)
-        if base >= self.amount:
+        if not self.crossed(base):
             return
-        true_up = ledger.money(self.amount - base)
+        change = ledger.money(self.amount - base)  # a true-up above a minimum, a cut below a cap
         ledger.add(
-            self, true_up, lambda: (f"{text(self.amount)} - {self.scope_words}", (f"{text(self.amount)} - {text(base)}", text(true_up)))
+            self, change, lambda: (f"{text(self.amount)} - {self.scope_words}", (f"{text(self.amount)} - {text(base)}", text(change)))
         )
 
     def facts(self, out: FactWriter) -> Iterator[Any]:
@@ -42,28 +46,16 @@ class MinimumAdjustment(Adjustment):
 
 
 @dataclass(frozen=True, slots=True)
-class MaximumAdjustment(Adjustment):
-    amount: Decimal
+class MinimumAdjustment(_AmountLimit):
+    kind: ClassVar[str] = "minimum"
 
+    def crossed(self, base: Decimal) -> bool:
+        return base < self.amount
+
+
+@dataclass(frozen=True, slots=True)
+class MaximumAdjustment(_AmountLimit):
     kind: ClassVar[str] = "maximum"
-    required: ClassVar[tuple[str, ...]] = ("amount",)
-    money_keys: ClassVar[tuple[str, ...]] = ("amount",)
 
-    @classmethod
-    def build(cls, spec: AdjustmentSpec, common: Common) -> MaximumAdjustment:
-        return cls(**common, amount=money(spec.params["amount"]))
-
-    @property
-    def label(self) -> str:
-        return self.kind if self.id == self.kind else f"{self.kind} {self.id}"
-
-    def apply(self, ledger: Ledger) -> None:
-        base = ledger.base(self.scope)
-        if base <= self.amount:
-            return
-        cut = ledger.money(self.amount - base)
-        ledger.add(self, cut, lambda: (f"{text(self.amount)} - {self.scope_words}", (f"{text(self.amount)} - {text(base)}", text(cut))))
-
-    def facts(self, out: FactWriter) -> Iterator[Any]:
-        yield out.main(self.amount, "money", out.currency, key="amount")
-        yield self.scope_fact(out)
+    def crossed(self, base: Decimal) -> bool:
+        return base > self.amount

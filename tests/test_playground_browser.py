@@ -7,6 +7,7 @@ Expected totals are worked out by hand from the tariff files (the arithmetic is 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -210,9 +211,10 @@ def test_the_documented_command_writes_the_screenshot(tmp_path):
 
 
 def test_the_documented_benchmark_measures_the_page_load():
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--only", "page", "--quick"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=300
-    )
+    # `benchmarks` is not installed: it runs from the checkout (PYTHONPATH), as the README's commands do.
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "benchmarks", "--only", "page", "--quick"]
+    done = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False, timeout=300)
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if line.startswith("playground page load to first invoice"))
     assert re.search(r"\d+ ms  median of 3 fresh contexts, worst \d+ ms \((within|over) the 1 s goal\)", row), row

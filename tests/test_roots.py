@@ -182,3 +182,19 @@ def test_a_checkout_whose_engine_is_not_the_one_running_is_noted(tmp_path):
     )
     same = tariff("test", cwd=ROOT)  # this checkout running its own engine: nothing to note
     assert "note:" not in same.stderr
+
+
+def test_an_installed_copy_of_the_same_code_is_not_noted_and_an_edit_is(tmp_path):
+    # `pip install .` of an unchanged checkout runs a copy of the same code: nothing to note (CI does
+    # this). Once the checkout's code is edited, the copy running is no longer the checkout's.
+    copy = tmp_path / "site" / "engine"
+    shutil.copytree(ROOT / "engine", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    for data in ("schemas", "tariffs"):  # where a wheel puts them
+        shutil.copytree(ROOT / data, copy / data)
+    program = f"import sys; sys.path.insert(0, {str(copy.parent)!r}); from engine.cli import entry; sys.argv[0] = 'tariff'; entry()"
+    same = subprocess.run([sys.executable, "-P", "-c", program, "versions"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert same.returncode == 0, same.stderr
+    assert "note:" not in same.stderr
+    (copy / "core" / "values.py").write_text((copy / "core" / "values.py").read_text("utf-8") + "\n# an edit\n", "utf-8")
+    edited = subprocess.run([sys.executable, "-P", "-c", program, "versions"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert edited.stderr.splitlines()[0].startswith("note: this is a checkout of tariff-engine (.), but the engine running is ")

@@ -170,13 +170,29 @@ def other_engine_note(start: Path | None = None) -> str | None:
     here = (start or Path.cwd()).resolve()
     for directory in (here, *here.parents):
         if (directory / SETTINGS).is_file() and (directory / "engine" / "__init__.py").is_file():
-            if _project_name(directory / SETTINGS) != "tariff-engine" or (directory / "engine").resolve() == running:
+            if _project_name(directory / SETTINGS) != "tariff-engine" or _same_code(directory / "engine", running):
                 return None
             return (
                 f"note: this is a checkout of tariff-engine ({shown_path(directory)}), but the engine running is "
                 f"{running}; to run the checkout's code, install it with: pip install -e ."
             )
     return None
+
+
+def _same_code(checkout: Path, running: Path) -> bool:
+    """Whether the checkout's engine is the one running: the same folder, or a copy of the same code
+    (`pip install .` of an unchanged checkout). Read only inside an engine checkout, so a command
+    anywhere else never pays for it."""
+    if checkout.resolve() == running:
+        return True
+    return _sources(checkout) == _sources(running)
+
+
+def _sources(package: Path) -> dict[str, bytes]:
+    try:
+        return {path.relative_to(package).as_posix(): path.read_bytes() for path in sorted(package.rglob("*.py"))}
+    except OSError:
+        return {}
 
 
 def _project_name(settings: Path) -> str | None:

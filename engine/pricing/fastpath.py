@@ -16,13 +16,13 @@ diagnostics. When it returns an invoice, that is the invoice the general path gi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from engine.core.errors import Diagnostic
-from engine.core.money import PRICING_CONTEXT, ZERO, Rounding
+from engine.core.money import PRICING_CONTEXT, ROUNDING_CONTEXT, ROUNDING_MODES, ZERO, Rounding
 from engine.core.periods import Period
 from engine.language import model as m
 from engine.pricing import adjust, codegen
@@ -35,7 +35,7 @@ _NOTHING: Mapping[str, Any] = {}
 _MONTHS: dict[str, Period] = {}  # calendar months seen, by label
 _KEPT = 4096  # entries a per-period cache keeps before starting over
 _KEY = "fast path"  # of the rater in `EditionPlan.derived`
-_TERMS = tuple(key for key in adjust.COMMERCIAL_KEYS if key != "currency")  # the currency is picked before the rater
+_TERMS = frozenset(key for key in adjust.COMMERCIAL_KEYS if key != "currency")  # the currency is picked before the rater
 
 
 def fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan | None:
@@ -101,6 +101,7 @@ class FastPlan:
     tariff: TariffRef
     currency: str
     rounding: Rounding
+    round_total: Callable[[Decimal], Decimal] = field(repr=False, compare=False)  # `rounding.round`, its lookups done once
     settlement: m.Settlement
     source: str = field(repr=False)  # the generated function, for reading
     version: m.TariffVersion | None = field(default=None, repr=False)  # set when it has adjustments: they run after the rater
@@ -123,9 +124,9 @@ class FastPlan:
                 if terms is not None:
                     adjusted = adjust.apply_adjustments(self.version, lines, terms)
                     lines = adjusted.lines
-            elif any(key in document for key in _TERMS):
+            elif not _TERMS.isdisjoint(document):
                 return None  # terms this version does not take: the general path refuses them
-            total = _total(lines, self.rounding)
+            total = _total(lines, self.rounding, self.round_total)
         except Exception:  # whatever it is, the general path meets it again and reports it
             return None
         window = self.windows.get(period.last) or self._window(period)
@@ -139,12 +140,12 @@ class FastPlan:
         return found
 
 
-def _total(lines: list[InvoiceLine], rounding: Rounding) -> Decimal:
+def _total(lines: list[InvoiceLine], rounding: Rounding, round_total: Callable[[Decimal], Decimal]) -> Decimal:
     """The sum of the lines; rounded on the total, the difference is a line of its own (as `evaluate._price`)."""
     total = ZERO
     for line in lines:
         total = PRICING_CONTEXT.add(total, line.amount)
-    rounded = rounding.round(total)  # per line, the same number; written at the scale all the same
+    rounded = round_total(total)  # per line, the same number; written at the scale all the same
     if rounding.apply != "per_line" and rounded != total:
         lines.append(rounding_line(rounding, PRICING_CONTEXT.subtract(rounded, total)))
     return rounded
@@ -154,4 +155,17 @@ def _fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan:
     rate, source = codegen.write(version, plan)
     tariff = TariffRef(version.id, version.version, version.file, version.sha256)
     adjusted, terms = (version, adjust.TermsReader(version)) if version.adjustments else (None, None)
-    return FastPlan(rate, plan.edition.name, tariff, version.currency, version.rounding, version.settlement, source, adjusted, terms)
+    rounding = version.rounding
+    quantum, mode = rounding.quantum, ROUNDING_MODES[rounding.mode]
+    return FastPlan(
+        rate,
+        plan.edition.name,
+        tariff,
+        version.currency,
+        rounding,
+        lambda total: total.quantize(quantum, mode, ROUNDING_CONTEXT),
+        version.settlement,
+        source,
+        adjusted,
+        terms,
+    )

@@ -89,17 +89,7 @@ def per_invoice(rounds: int, profile: bool) -> list[Row]:
 
     tariff = engine.load_tariff(IM)
     documents = [json.loads(json.dumps(record), parse_float=Decimal) for record in generate.records(4000)]
-    for document in documents:  # the two agree on every document before anything is timed
-        assert engine.quote(tariff, document).to_json() == handwritten.rate(document).to_json()
-    engine_times, rater_times, ratios = [], [], []
-    for index in range(rounds):
-        pair = [lambda: [engine.quote(tariff, d) for d in documents], lambda: [handwritten.rate(d) for d in documents]]
-        order = pair if index % 2 == 0 else pair[::-1]
-        timed = [_seconds(run) / len(documents) for run in order]
-        engine_time, rater_time = timed if index % 2 == 0 else timed[::-1]
-        engine_times.append(engine_time)
-        rater_times.append(rater_time)
-        ratios.append(engine_time / rater_time)
+    engine_times, rater_times, ratios = _interleaved(tariff, documents, handwritten.rate, rounds)
     if profile:
         _profile(lambda: [engine.quote(tariff, d) for d in documents * 5])
     how = f"{len(documents)} generated documents (IM tariff, all editions, 25% daily series), median of {rounds} interleaved rounds"

@@ -28,7 +28,16 @@ from engine.core.errors import Diagnostic, UsageError
 from engine.core.periods import Period
 from engine.pricing.invoice import Invoice
 from engine.runs.billrun import InvoiceWriter, Priced, Tariffs, Totals, price_batch
-from engine.runs.columns import RECORD, SCALE, fit_diagnostic, float_diagnostic, invoice_columns, invoice_schema, json_lines
+from engine.runs.columns import (
+    RECORD,
+    SCALE,
+    fit_diagnostic,
+    float_columns,
+    float_diagnostic,
+    invoice_columns,
+    invoice_schema,
+    json_lines,
+)
 from engine.runs.records import Batch, shown
 from engine.runs.shipped import ShippedTariffs
 
@@ -197,7 +206,7 @@ def price_records(records: Any, tariff: str | None = None, scale: int = SCALE, n
 
     tariffs = Tariffs(tariff)
     tariffs.load()  # an invalid tariff stops here, before any job, with its diagnostics
-    floats = [field.name for field in records.schema.fields if field.dataType.typeName() in ("float", "double")]
+    floats = float_columns([(field.name, field.dataType.typeName()) for field in records.schema.fields])
     if floats:
         raise UsageError([float_diagnostic(floats, name)])
     if "ordinal" not in records.columns:

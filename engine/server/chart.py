@@ -111,7 +111,8 @@ def _thresholds(condition: str, meter: str) -> Iterator[Decimal]:
             sides = [node.left, *node.comparators]
             if any(isinstance(side, ast.Name) and side.id == meter for side in sides):
                 for side in sides:
-                    if isinstance(side, ast.Constant) and isinstance(side.value, int | float) and not isinstance(side.value, bool):
+                    number = isinstance(side, ast.Constant) and type(side.value) in (int, float)  # float-ok: a literal, read as Decimal
+                    if number:
                         found = _number(ast.get_source_segment(condition, side) or "")
                         if found is not None:
                             yield found

@@ -18,13 +18,13 @@ def page_address(host: str, port: int) -> str:
     return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
 
 
-def open_when_listening(host: str, port: int, timeout: float = 30.0) -> threading.Thread:
+def open_when_listening(host: str, port: int, timeout: float = 30.0) -> threading.Thread:  # float-ok: seconds
     thread = threading.Thread(target=_open, args=(host, port, timeout), name="open-browser", daemon=True)
     thread.start()
     return thread
 
 
-def _open(host: str, port: int, timeout: float) -> None:
+def _open(host: str, port: int, timeout: float) -> None:  # float-ok: seconds
     address = page_address(host, port)
     target = address.split("//", 1)[1].rstrip("/").rsplit(":", 1)[0].strip("[]")
     deadline = time.monotonic() + timeout

@@ -21,7 +21,7 @@ from engine.server.logs import log_event
 
 
 @cache
-def _request_timeout() -> float:
+def _request_timeout() -> float:  # float-ok: seconds, as asyncio takes them
     """The worker's deadline, from the settings `tariff serve` passes to it (read once per process)."""
     return ServerConfig.from_environment().request_timeout_ms / 1000
 

@@ -293,8 +293,8 @@ def test_a_daily_series_is_billed_on_its_peak(im):
 # -- the generated code ---------------------------------------------------------------------------
 
 _INVENTED = re.compile(r"^(k|m|n|o)[0-9]+$")
-_LOCALS = {"usage", "addons", "period", "raw", "bought", "lines", "line", "e", "values", "activations", "details", "checked", "saved"}
-_GIVEN = {"type", "len", "int", "list", "Decimal", "PricingInput", "getcontext", "setcontext", "CONTEXT"}
+_LOCALS = {"usage", "addons", "period", "raw", "bought", "lines", "line", "e", "values", "activations", "details", "checked", "saved", "q"}
+_GIVEN = {"type", "len", "int", "list", "Decimal", "PricingInput", "getcontext", "setcontext", "CONTEXT", "ROUNDING", "Line"}
 
 
 @pytest.mark.parametrize("tariff", ["im", "mixed"])

@@ -43,7 +43,7 @@ _BUILTINS = {
     "PricingInput": PricingInput,
     "getcontext": decimal.getcontext,
 }
-_BUILTINS |= {"setcontext": decimal.setcontext, "CONTEXT": PRICING_CONTEXT}
+_BUILTINS |= {"setcontext": decimal.setcontext, "CONTEXT": PRICING_CONTEXT, "ROUNDING": ROUNDING_CONTEXT, "Line": InvoiceLine}
 
 
 def write(version: m.TariffVersion, plan: m.EditionPlan) -> tuple[Rate, str]:
@@ -102,8 +102,8 @@ class _Writer:
         i, key = self.meter_index[name], self.bind(name)
         low, high = self.bind(int(ceil(meter.minimum))), self.bind(int(floor(meter.maximum)))
         one, many = ([f"n{i} = 1"], [f"n{i} = len(raw)"]) if counted else ([], [])
-        missing = "return None" if name in self.plan.required_meters else f"m{i} = None"
-        self.emit(1, f"raw = usage.get({key})", "if raw is None:", f"    {missing}")
+        missing = ["return None"] if name in self.plan.required_meters else [f"if {key} in usage:", "    return None", f"m{i} = None"]
+        self.emit(1, f"raw = usage.get({key})", "if raw is None:", *("    " + line for line in missing))  # null: refused there
         self.emit(1, "elif type(raw) is int:", f"    if not {low} <= raw <= {high}:", "        return None", f"    m{i} = raw")
         self.emit(2, *one)
         series = self.bind(_series_reader(meter))
@@ -178,6 +178,16 @@ class _Writer:
 
     def line(self, charge: Charge, figures: LineFigures) -> InvoiceLine:
         return _make_line(charge, figures, self.finish, self.quantity_scale)
+
+    def line_code(self, charge: Charge, quantity: str, unit_price: Decimal, amount: str) -> str:
+        """An expression building the line `line` builds, from Decimal expressions (a whole-number quantity
+        needs no writing at the quantity scale): no call but the line's own, as a hand-written rater."""
+        rounding = self.version.rounding
+        if rounding.apply == "per_line":
+            quantum, mode = self.bind(rounding.quantum), self.bind(ROUNDING_MODES[rounding.mode])
+            amount = f"{amount}.quantize({quantum}, {mode}, ROUNDING)"
+        fields = [self.bind(charge.id), self.bind(charge.description), quantity, self.bind(charge.unit), self.bind(unit_price)]
+        return f"Line({', '.join(fields)}, {amount}, {self.bind(charge.source)})"
 
 
 # -- the pieces the generated code calls ----------------------------------------------------------
@@ -260,7 +270,7 @@ def _buyer(version: m.TariffVersion, plan: m.EditionPlan) -> Callable[[Mapping[s
     def buy(addons: Mapping[str, Any]) -> dict[str, Any] | None:
         bought: dict[str, Any] = {}
         for name, raw in addons.items():
-            if raw is None or raw is False:
+            if raw is False:
                 continue
             kind, offered = kinds.get(name, (None, frozenset()))
             if (kind == _SWITCH and raw is True) or (kind == _CHOICE and (type(raw) is int or type(raw) is str) and raw in offered):

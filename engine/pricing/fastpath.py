@@ -112,8 +112,8 @@ class FastPlan:
         """The invoice of a document of this edition, or None: then the general path prices it."""
         document, period = envelope.document, envelope.period
         usage, addons = document.get("usage") or _NOTHING, document.get("addons") or _NOTHING
-        if type(usage) is not dict or type(addons) is not dict or None in usage.values() or None in addons.values():
-            return None
+        if type(usage) is not dict or type(addons) is not dict:
+            return None  # (a null meter or add-on: the rater returns None)
         try:
             lines = self.rate(usage, addons, period)
             if lines is None:

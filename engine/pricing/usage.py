@@ -147,7 +147,8 @@ def read_envelope(document: Any) -> Envelope:
 
 def account_text_ok(account: str) -> bool:
     """An account as text: one line, no control characters (it ends up in files and logs), no padding."""
-    return 0 < len(account) <= MAX_ACCOUNT_LENGTH and account.strip() == account and not _CONTROL.search(account)
+    printable = account.isprintable() or not _CONTROL.search(account)  # printable text has no control characters
+    return 0 < len(account) <= MAX_ACCOUNT_LENGTH and account.strip() == account and printable
 
 
 def _account(document: Mapping[str, Any], problems: list[Diagnostic]) -> str | None:

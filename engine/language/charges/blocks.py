@@ -92,9 +92,17 @@ class BlocksCharge(Charge):
         meter, variable = found
         none = self.line_of(writer, ZERO)  # at or under the quota: `blocks_over` gives 0, always this line
         if _whole_blocks(meter, included, self.block_size):
-            make, size = writer.bind(lambda count: self.line_of(writer, Decimal(count))), writer.bind(int(self.block_size))
+            size, price = writer.bind(int(self.block_size)), writer.bind(self.price)
             count = f"-(-e // {size})" if self.round_up else f"e // {size}"
-            return [f"e = {variable} - {writer.bind(int(included))}", f"lines.append({writer.bind(none)} if e <= 0 else {make}({count}))"]
+            line = writer.line_code(self, "q", self.price, f"CONTEXT.multiply(q, {price})")
+            return [
+                f"e = {variable} - {writer.bind(int(included))}",
+                "if e <= 0:",
+                f"    lines.append({writer.bind(none)})",
+                "else:",
+                f"    q = Decimal({count})",
+                f"    lines.append({line})",
+            ]
         return [f"lines.append({writer.bind(self.decimal_blocks(writer, included, none))}({variable}))"]
 
     def line_of(self, writer: FastWriter, count: Decimal) -> Any:

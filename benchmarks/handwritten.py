@@ -4,8 +4,9 @@ This is what a careful developer would write by hand for this one price list, so
 "rules as data" is measured against real code, not against a straw man:
 
 - It checks what the engine checks for this tariff: a mapping with only the envelope keys;
-  the tariff id (when given); the account (text of 1 to 128 characters without surrounding
-  spaces, or a whole number ≥ 0); the period (YYYY-MM in ASCII digits, a real month from the
+  no null anywhere a value belongs (a null `usage` or `addons` means none); the tariff id
+  (when given); the account (one line of text of 1 to 128 characters without surrounding
+  spaces or control characters, or a whole number ≥ 0); the period (YYYY-MM in ASCII digits, a real month from the
   version's 2022-01-01 to 9000-12); the edition; meters (whole numbers from 0 to 10^12, one value or a
   daily series of 1 to as many values as the month has days, required on pro and flagship,
   unknown meters refused); add-ons (unknown names, switches, offered values per edition,
@@ -26,6 +27,7 @@ import calendar
 import datetime as dt
 import decimal
 import hashlib
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +45,7 @@ NO_CHARGE = Decimal("0.00")
 ZERO, ONE = Decimal(0), Decimal(1)
 BLOCK_PRICE = Decimal("449.99")
 MAX_COUNT = 10**12
+CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def _src(line: int) -> str:
@@ -97,8 +100,8 @@ def rate(document: Any) -> Invoice:
         raise refuse("(document)", "a usage document must be a mapping")
     if not document.keys() <= ENVELOPE_KEYS:
         raise refuse("(document)", "unknown key")
-    tariff = document.get("tariff")
-    if tariff is not None and tariff != "tencent-im":
+    tariff = document.get("tariff", "tencent-im")
+    if tariff != "tencent-im":  # null included
         raise refuse("tariff", "not the tencent-im tariff")
     account = _account(document.get("account"))
     label = document.get("period")
@@ -125,7 +128,7 @@ def rate(document: Any) -> Invoice:
 
 
 def _account(account: Any) -> str:
-    if type(account) is str and 0 < len(account) <= 128 and account.strip() == account:
+    if type(account) is str and 0 < len(account) <= 128 and account.strip() == account and not CONTROL.search(account):
         return account
     if type(account) is int and account >= 0 and account.bit_length() <= 200:
         return str(account)
@@ -152,6 +155,8 @@ def _month(label: Any) -> tuple[dt.date, dt.date, Settlement]:
 def _meters(usage: dict[str, Any], days: int, required: bool) -> tuple[int, int]:
     if not usage.keys() <= {"dau", "groups"}:
         raise refuse("usage", "unknown meter")
+    if None in usage.values():
+        raise refuse("usage", "null")
     return _count(usage.get("dau"), days, required, "usage.dau"), _count(usage.get("groups"), days, required, "usage.groups")
 
 
@@ -168,7 +173,7 @@ def _count(raw: Any, days: int, required: bool, path: str) -> int:
                 raise refuse(path, "expected a whole number from 0 to 10^12")
         return max(raw)
     if raw is None and not required:
-        return 0
+        return 0  # (a null meter is refused by `_meters`)
     raise refuse(path, "expected a whole number from 0 to 10^12")
 
 
@@ -196,6 +201,8 @@ TRIAL_SOURCE = _src(185)
 def _addons(addons: dict[str, Any], edition: str, first: dt.date, last: dt.date, lines: list[InvoiceLine]) -> None:
     if not addons.keys() <= OPTION_NAMES:
         raise refuse("addons", "unknown add-on")
+    if None in addons.values():
+        raise refuse("addons", "null")
     for name, offers in ADDONS.items():
         chosen = addons.get(name)
         if chosen is None or chosen is False:

@@ -12,18 +12,21 @@ from benchmarks import generate, handwritten
 ODD = {
     "period": ["9001-01", "9000-12", "２０２６-11", "2021-12", "2026-13", 202611],
     "edition": ["e" * 101, "gold", None],
-    "tariff": ["t" * 101, "other", 5],
-    "account": [" a", "", "a" * 129, 2**201, -1, True, 7],
+    "tariff": ["t" * 101, "other", 5, None],
+    "account": [" a", "", "a" * 129, 2**201, -1, True, 7, "a\x07b", "a\u2028b"],
     "usage": [
         {"dau": 1.5, "groups": 1},
         {"dau": [1] * 32, "groups": 1},
         {"dau": [True], "groups": 1},
         {"dau": Decimal(5), "groups": 1},
+        {"dau": None},
+        {"dau": 1, "groups": None},
         [],
     ],
     "addons": [
         {"message_retention_days": Decimal("90.0")},
         {"unlimited_avchatroom": 1},
+        {"group_member_limit": None},
         {"audio_video_call": {"activated_on": "2026-02-30"}},
     ],
 }

@@ -115,10 +115,12 @@ class TariffVersion:
 
 @dataclass(frozen=True, slots=True)
 class Tariff:
-    """All versions of one tariff id, sorted by `effective_from`."""
+    """All versions of one tariff id, sorted by `effective_from`; `derived` as `EditionPlan.derived`
+    (the pricing path keeps there which version and raters price each month)."""
 
     id: str
     versions: tuple[TariffVersion, ...]
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def in_force(self, day: dt.date) -> TariffVersion | None:
         """The version in force on `day`, or None before the first one (never a fallback)."""

@@ -28,6 +28,7 @@ from engine.language import model as m
 from engine.pricing import adjust, codegen
 from engine.pricing.evaluate import payment, rounding_line, settlement_window
 from engine.pricing.invoice import Invoice, InvoiceLine, Settlement, TariffRef
+from engine.pricing.proration import needs_timeline
 from engine.pricing.usage import ENVELOPE_KEYS, MAX_NAME_LENGTH, Envelope, account_text_ok, calendar_month
 
 _ENVELOPE_KEYS = frozenset(ENVELOPE_KEYS)
@@ -36,6 +37,8 @@ _MONTHS: dict[str, Period] = {}  # calendar months seen, by label
 _KEPT = 4096  # entries a per-period cache keeps before starting over
 _KEY = "fast path"  # of the rater in `EditionPlan.derived`
 _TERMS = frozenset(key for key in adjust.COMMERCIAL_KEYS if key != "currency")  # the currency is picked before the rater
+_new_envelope = tuple.__new__  # an `Envelope` without the Python call of its `__new__`: one is made per document
+_ROUTED = frozenset(("currency", "timeline"))  # keys of a document `quote` routes before any rater
 
 
 def fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan | None:
@@ -49,6 +52,50 @@ def fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan | None:
     found: FastPlan | None = plan.derived.get(_KEY)
     if found is None:
         found = plan.derived[_KEY] = _fast_plan(version, plan)
+    return found
+
+
+def quick_quote(tariff: m.Tariff, document: Any) -> Invoice | None:
+    """`quote` of the plainest valid document under one tariff, in one step: the envelope, the version
+    in force and the edition's rater, both kept by month. None for anything else: the caller takes the
+    full way (a timeline, a currency, another tariff, a version that bills other periods)."""
+    envelope = quick_envelope(document)
+    if envelope is None or (envelope.tariff is not None and envelope.tariff != tariff.id) or not _ROUTED.isdisjoint(document):
+        return None
+    route: _Route | None = tariff.derived.get(envelope.period.label)
+    if route is None:
+        route = _route(tariff, envelope)
+    rater = route.raters.get(document["edition"]) or route.rater(document["edition"])
+    return None if rater is None else rater.invoice(envelope)
+
+
+class _Route:
+    """The version in force in one month, and its editions' raters as they are asked for."""
+
+    __slots__ = ("raters", "version")
+
+    def __init__(self, version: m.TariffVersion | None) -> None:
+        self.version = version
+        self.raters: dict[str, FastPlan] = {}
+
+    def rater(self, edition: str) -> FastPlan | None:
+        version = self.version
+        plan = None if version is None else version.plans.get(edition)
+        if version is None or plan is None:
+            return None
+        found = fast_plan(version, plan)
+        if found is not None:
+            self.raters[edition] = found
+        return found
+
+
+def _route(tariff: m.Tariff, envelope: Envelope) -> _Route:
+    version = tariff.in_force(envelope.period.first)
+    if version is not None and needs_timeline(version, envelope):  # a version billing other periods than months
+        version = None
+    if len(tariff.derived) >= _KEPT:
+        tariff.derived.clear()
+    found = tariff.derived[envelope.period.label] = _Route(version)
     return found
 
 
@@ -76,7 +123,7 @@ def quick_envelope(document: Any) -> Envelope | None:
     else:
         return None
     period = _MONTHS.get(label) or _month(label)
-    return None if period is None else Envelope(tariff, account, period, document)
+    return None if period is None else _new_envelope(Envelope, (tariff, account, period, document))
 
 
 def _month(label: str) -> Period | None:
@@ -131,7 +178,7 @@ class FastPlan:
             return None
         window = self.windows.get(period.last) or self._window(period)
         paid = None if adjusted is None else payment(adjusted, total)
-        return Invoice(envelope.account, period.label, self.edition, self.currency, self.tariff, tuple(lines), total, window, payment=paid)
+        return Invoice(envelope.account, period.label, self.edition, self.currency, self.tariff, tuple(lines), total, window, None, paid)
 
     def _window(self, period: Period) -> Settlement:
         if len(self.windows) >= _KEPT:
@@ -142,9 +189,9 @@ class FastPlan:
 
 def _total(lines: list[InvoiceLine], rounding: Rounding, round_total: Callable[[Decimal], Decimal]) -> Decimal:
     """The sum of the lines; rounded on the total, the difference is a line of its own (as `evaluate._price`)."""
-    total = ZERO
+    total, add = ZERO, PRICING_CONTEXT.add
     for line in lines:
-        total = PRICING_CONTEXT.add(total, line.amount)
+        total = add(total, line.amount)
     rounded = round_total(total)  # per line, the same number; written at the scale all the same
     if rounding.apply != "per_line" and rounded != total:
         lines.append(rounding_line(rounding, PRICING_CONTEXT.subtract(rounded, total)))

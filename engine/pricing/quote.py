@@ -9,7 +9,7 @@ from engine.core.errors import Diagnostic, UsageError, did_you_mean
 from engine.language import model as m
 from engine.pricing.adjust import in_currency
 from engine.pricing.evaluate import price
-from engine.pricing.fastpath import fast_plan, quick_envelope
+from engine.pricing.fastpath import fast_plan, quick_envelope, quick_quote
 from engine.pricing.fasttimeline import fast_timeline
 from engine.pricing.invoice import Invoice
 from engine.pricing.proration import needs_timeline, price_timeline
@@ -18,6 +18,8 @@ from engine.pricing.usage import Envelope, check_usage, read_envelope
 
 def quote(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -> Invoice:
     """Price one usage document; raises `UsageError` with every problem found."""
+    if type(tariff_or_catalog) is m.Tariff and (found := quick_quote(tariff_or_catalog, usage)) is not None:
+        return found
     envelope = quick_envelope(usage) or read_envelope(usage)
     version = in_currency(select_version(tariff_or_catalog, envelope), envelope)
     if needs_timeline(version, envelope):

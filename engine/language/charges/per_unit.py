@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from engine.core.exact import multiply
-from engine.core.money import PRICING_CONTEXT, ZERO, text
+from engine.core.money import ZERO, text
 from engine.core.periods import Period
 from engine.language.charges.base import (
     Charge,
@@ -49,12 +49,8 @@ class PerUnitCharge(Charge):
         found = writer.meter_variable(self.quantity.text) if self.quantity.text in self.quantity.names else None
         if found is None:
             return None
-
-        def line(value: Any) -> Any:
-            quantity = Decimal(value)
-            return writer.line(self, (quantity, self.unit_price, PRICING_CONTEXT.multiply(quantity, self.unit_price), self.description))
-
-        return [f"lines.append({writer.bind(line)}({found[1]}))"]
+        line = writer.line_code(self, "q", self.unit_price, f"CONTEXT.multiply(q, {writer.bind(self.unit_price)})")
+        return [f"q = Decimal({found[1]})", f"lines.append({line})"]
 
     def explain(self, context: ExplainContext, line: PricedLine) -> Explained:
         quantity = context.value(self.quantity)

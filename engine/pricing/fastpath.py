@@ -55,12 +55,12 @@ def fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan | None:
     return found
 
 
-def quick_quote(tariff: m.Tariff, document: Any) -> Invoice | None:
-    """`quote` of the plainest valid document under one tariff, in one step: the envelope, the version
-    in force and the edition's rater, both kept by month. None for anything else: the caller takes the
-    full way (a timeline, a currency, another tariff, a version that bills other periods)."""
-    envelope = quick_envelope(document)
-    if envelope is None or (envelope.tariff is not None and envelope.tariff != tariff.id) or not _ROUTED.isdisjoint(document):
+def quick_quote(tariff: m.Tariff, envelope: Envelope) -> Invoice | None:
+    """`quote` of a plain envelope (`quick_envelope`) under one tariff, in one step: the version in force
+    and the edition's rater, both kept by month. None for anything else: the caller takes the full way
+    (a timeline, a currency, another tariff, a version that bills other periods)."""
+    document = envelope.document
+    if (envelope.tariff is not None and envelope.tariff != tariff.id) or not _ROUTED.isdisjoint(document):
         return None
     route: _Route | None = tariff.derived.get(envelope.period.label)
     if route is None:

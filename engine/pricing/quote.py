@@ -18,9 +18,10 @@ from engine.pricing.usage import Envelope, check_usage, read_envelope
 
 def quote(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -> Invoice:
     """Price one usage document; raises `UsageError` with every problem found."""
-    if type(tariff_or_catalog) is m.Tariff and (found := quick_quote(tariff_or_catalog, usage)) is not None:
+    envelope = quick_envelope(usage)
+    if envelope is not None and type(tariff_or_catalog) is m.Tariff and (found := quick_quote(tariff_or_catalog, envelope)) is not None:
         return found
-    envelope = quick_envelope(usage) or read_envelope(usage)
+    envelope = envelope or read_envelope(usage)
     version = in_currency(select_version(tariff_or_catalog, envelope), envelope)
     if needs_timeline(version, envelope):
         return fast_timeline(version, envelope) or price_timeline(version, envelope)

@@ -2,7 +2,7 @@
 
     python -m benchmarks            # everything, with the full 1,000,000-record bill run (about 80 s here)
     python -m benchmarks --quick    # the same table in about 20 s (20,000 records, fewer rounds)
-    python -m benchmarks --only page   # one section: invoice, periods, terms, load, cli, billrun, page or spark
+    python -m benchmarks --only page   # one section: invoice, periods, terms, load, cli, billrun, http, page or spark
     python -m benchmarks --only spark  # bill runs on Spark local[2] against the local run (benchmarks/spark.py)
 
 Run it from the repository root (or with the engine installed). It prints one table; each
@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, help="records in the bill run (default: 1,000,000; 20,000 with --quick)")
     parser.add_argument(
         "--only",
-        default="invoice,periods,load,cli,billrun,page",
-        help="sections to run, comma-separated: invoice, periods, terms, load, cli, billrun, page, spark (default: all but spark)",
+        default="invoice,periods,load,cli,billrun,http,page",
+        help="sections to run, comma-separated: invoice, periods, terms, load, cli, billrun, http, page, spark (default: all but spark)",
     )
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of the engine pricing invoices")
     args = parser.parse_args(argv)
@@ -72,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
             rows += cold_cli(runs)
         if "billrun" in sections:
             rows += bill_run(records, Path(scratch))
+        if "http" in sections:  # single documents beside back-to-back batches (benchmarks/http_load.py)
+            from benchmarks.http_load import stall_rows
+
+            rows += stall_rows(2 if args.quick else 8)
         if "page" in sections:
             rows += page_load(3 if args.quick else 11)
         if "spark" in sections:  # not in the default: needs '.[spark]' and Java (python -m benchmarks --only spark)

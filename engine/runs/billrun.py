@@ -22,7 +22,7 @@ from typing import Any
 from engine.core.errors import Diagnostic, UsageError
 from engine.core.money import PRICING_CONTEXT, text
 from engine.language import model as m
-from engine.pricing.invoice import Invoice
+from engine.pricing.invoice import Invoice, InvoiceLine
 from engine.pricing.quote import quote
 from engine.runs.records import Batch, read_record, shown
 
@@ -99,8 +99,15 @@ def _tariff(ref: Any) -> str:
     return _dumps({"id": ref.id, "version": ref.version, "file": ref.file, "sha256": ref.sha256})
 
 
-def _line(line: Any) -> str:
-    return _dumps(line.to_dict())
+def _line(line: InvoiceLine) -> str:
+    """`InvoiceLine.to_dict()` as JSON, written directly for a line over the whole period (most lines)."""
+    if line.service is not None or line.fraction is not None:
+        return _dumps(line.to_dict())
+    price = "null" if line.unit_price is None else f'"{text(line.unit_price)}"'
+    return (
+        f'{{"id":{_text(line.id)},"description":{_text(line.description)},"quantity":"{text(line.quantity)}",'
+        f'"unit":{_text(line.unit)},"unit_price":{price},"amount":"{text(line.amount)}","source":{_text(line.source)}}}'
+    )
 
 
 def _settlement(settlement: Any) -> str:
@@ -185,7 +192,7 @@ def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter |
 
 
 def _joined(lines: list[bytes]) -> bytes:
-    return b"".join(line + b"\n" for line in lines)
+    return b"\n".join(lines) + b"\n" if lines else b""
 
 
 def _reject_line(line: int, raw: bytes, paths: Any, problems: Sequence[Diagnostic]) -> bytes:

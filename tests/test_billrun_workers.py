@@ -60,6 +60,6 @@ def test_a_worker_that_dies_stops_the_run_with_a_diagnostic(tmp_path: Path) -> N
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 2
-    assert "error: a worker process ended before its batch was priced (exit code -9) [internal]" in errors.decode()
+    assert "error: a worker process ended before its batch was priced (killed by signal 9) [internal]" in errors.decode()
     assert left == [], f"processes outlived the run: {left}"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["usage.jsonl"]  # no invoices, not even partial ones

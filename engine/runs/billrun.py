@@ -337,22 +337,25 @@ class _Team:
 
     def _send_all(self) -> None:
         """Each batch to its worker, then None to every worker (the end); stops when a worker is gone."""
+        worker = 0
         try:
             while (item := self.outbox.get()) is not None:
                 worker, batch = item
                 self.batches[worker].send(batch)
-            for batches in self.batches:
-                batches.send(None)
-        except OSError:  # a worker is gone: the run finds out when it reads that worker's result
-            return
+            for worker in range(len(self.batches)):
+                self.batches[worker].send(None)
+        except Exception:  # a worker gone (a broken pipe), or a batch not sent: never leave the run waiting for it
+            self.processes[worker].terminate()  # the run finds out when it reads that worker's result
 
     def result(self, worker: int) -> Priced:
         try:
             done = self.results[worker].recv()
         except (EOFError, OSError):
-            code = self.processes[worker].exitcode
-            message = f"a worker process ended before its batch was priced (exit code {code})"
-            raise UsageError([Diagnostic(message=message, rule="internal")]) from None
+            process = self.processes[worker]
+            process.join(timeout=5)  # its pipe closes as it dies, a moment before its exit status is there
+            code = process.exitcode
+            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            raise UsageError([Diagnostic(message=f"a worker process ended before its batch was priced ({how})", rule="internal")]) from None
         if isinstance(done, _Failed):
             raise UsageError([Diagnostic(message=f"the engine failed on a batch: {done.message}", rule="internal")])
         priced: Priced = done
@@ -369,6 +372,7 @@ class _Team:
             if process.exitcode is None:
                 process.terminate()
             process.join()
+        self.sender.join(timeout=5)  # it stops at its next send to a worker that is gone
         for connection in (*self.batches, *self.results):
             connection.close()
 

@@ -8,6 +8,10 @@ process, and the ratio between the two: what HTTP costs per document.
 
 Needs the server extra (pip install '.[server]'). Every figure is printed with the
 command that produced it.
+
+`stall_rows` is the `http` section of `python -m benchmarks`: single documents over 8
+connections, alone and then while another client sends batches of 100 back to back, against
+one worker; a batch must not stall the single documents (p99 at most 20 ms).
 """
 
 from __future__ import annotations
@@ -120,7 +124,7 @@ def _wrk_ms(output: str, percentile: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_python(port: int, path: str, body: bytes, seconds: int, connections: int) -> Load:
+def run_python(port: int, path: str, body: bytes, seconds: float, connections: int) -> Load:
     latencies: list[list[float]] = [[] for _ in range(connections)]
     failures = [0] * connections
     deadline = time.perf_counter() + seconds
@@ -193,6 +197,72 @@ def report(results: list[tuple[str, int, Load]], server: str) -> None:
         seconds, how = in_process(documents)
         print(f"  in process: {how}: {seconds:.2f} s = {documents / seconds:.0f} documents/s")
         print(f"  HTTP overhead: the Python API prices {documents / seconds / (load.rps * per_request):.1f}x as many documents per second")
+
+
+# -- a batch must not stall the others (python -m benchmarks --only http) --------------------------
+
+SINGLE_CONNECTIONS = 8
+STALL_GOAL_MS = 20.0
+
+
+def stall_rows(seconds: float) -> list[Any]:
+    """Rows (and a Target) for `python -m benchmarks`: singles alone, then beside back-to-back batches."""
+    from benchmarks.targets import value_at_most
+
+    single = json.dumps(usage(7)).encode()
+    batch = json.dumps({"documents": [usage(i) for i in range(BATCH)]}).encode()
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="tariff-http-") as scratch:
+        process, _ = start_server(port, 1, Path(scratch) / "server.log")
+        try:
+            for path, body in (("/v1/quote", single), ("/v1/quote:batch", batch)):
+                for _ in range(20):  # warm up
+                    assert post(port, path, body)[0] == 200
+            alone = run_python(port, "/v1/quote", single, seconds, SINGLE_CONNECTIONS)
+            beside, batches = _beside_batches(port, single, batch, seconds)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+    clients = f"{SINGLE_CONNECTIONS} keep-alive connections, {seconds:g} s, 1 worker, loopback"
+    failed = alone.failures + beside.failures + batches.failures
+    return [
+        ("HTTP single alone", _latency(alone), f"POST /v1/quote over {clients}"),
+        ("HTTP single while batches run", _latency(beside), f"the same, while one more connection sends batches of {BATCH} back to back"),
+        ("HTTP batches beside the singles", _latency(batches), f"POST /v1/quote:batch, {BATCH} documents each; {failed} requests failed"),
+        value_at_most("HTTP single p99 while batches run", round(beside.p99_ms, 2), "ms", STALL_GOAL_MS, f"(alone: {alone.p99_ms:.2f} ms)"),
+    ]
+
+
+def _latency(load: Load) -> str:
+    return f"p50 {load.p50_ms:.2f} ms, p99 {load.p99_ms:.2f} ms, {load.rps:,.0f} requests/s"
+
+
+def _beside_batches(port: int, single: bytes, batch: bytes, seconds: float) -> tuple[Load, Load]:
+    """Singles as `run_python` sends them, while another connection sends batches back to back."""
+    stop = threading.Event()
+    latencies: list[float] = []
+    failures = [0]
+
+    def send_batches() -> None:
+        connection = http.client.HTTPConnection(HOST, port, timeout=60)
+        while not stop.is_set():
+            started = time.perf_counter()
+            status, _ = post(port, "/v1/quote:batch", batch, connection)
+            latencies.append(time.perf_counter() - started)
+            failures[0] += status != 200
+        connection.close()
+
+    sender = threading.Thread(target=send_batches)
+    started = time.perf_counter()
+    sender.start()
+    time.sleep(0.2)  # the batches are running when the singles start
+    singles = run_python(port, "/v1/quote", single, seconds, SINGLE_CONNECTIONS)
+    stop.set()
+    sender.join()
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    batches = Load(len(ordered), failures[0], len(ordered) / elapsed, _percentile(ordered, 50), _percentile(ordered, 99), "")
+    return singles, batches
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from engine.core.errors import Diagnostic, UsageError
 from engine.core.money import PRICING_CONTEXT, text
 from engine.language import model as m
-from engine.pricing.invoice import Invoice
+from engine.pricing.invoice import Invoice, InvoiceLine
 from engine.pricing.quote import quote
 from engine.runs.records import Batch, read_record, shown
 
@@ -99,8 +99,15 @@ def _tariff(ref: Any) -> str:
     return _dumps({"id": ref.id, "version": ref.version, "file": ref.file, "sha256": ref.sha256})
 
 
-def _line(line: Any) -> str:
-    return _dumps(line.to_dict())
+def _line(line: InvoiceLine) -> str:
+    """`InvoiceLine.to_dict()` as JSON, written directly for a line over the whole period (most lines)."""
+    if line.service is not None or line.fraction is not None:
+        return _dumps(line.to_dict())
+    price = "null" if line.unit_price is None else f'"{text(line.unit_price)}"'
+    return (
+        f'{{"id":{_text(line.id)},"description":{_text(line.description)},"quantity":"{text(line.quantity)}",'
+        f'"unit":{_text(line.unit)},"unit_price":{price},"amount":"{text(line.amount)}","source":{_text(line.source)}}}'
+    )
 
 
 def _settlement(settlement: Any) -> str:
@@ -185,7 +192,7 @@ def price_batch(target: Target, batch: Batch, name: str, writer: InvoiceWriter |
 
 
 def _joined(lines: list[bytes]) -> bytes:
-    return b"".join(line + b"\n" for line in lines)
+    return b"\n".join(lines) + b"\n" if lines else b""
 
 
 def _reject_line(line: int, raw: bytes, paths: Any, problems: Sequence[Diagnostic]) -> bytes:
@@ -264,17 +271,124 @@ def run_batches(target: Target, tariffs: Tariffs, work: Iterable[Batch], name: s
         for batch in chain(head, work):
             yield price_batch(target, batch, name, writer)
         return
-    yield from _in_pool(tariffs, chain(head, work), name, workers)
+    yield from _in_processes(tariffs, chain(head, work), name, workers)
 
 
-def _in_pool(tariffs: Tariffs, work: Iterator[Batch], name: str, workers: int) -> Iterator[Priced]:
-    import multiprocessing
-
-    pending: deque[Any] = deque()
-    with multiprocessing.Pool(workers, initializer=_start_worker, initargs=(tariffs, name)) as pool:
-        for batch in work:
-            pending.append(pool.apply_async(_price_in_worker, (batch,)))
+def _in_processes(tariffs: Tariffs, work: Iterator[Batch], name: str, workers: int) -> Iterator[Priced]:
+    """Batch i priced by worker i mod `workers`, so each worker's results come back in input order
+    and the run reads them in turn; `IN_FLIGHT` batches per worker at most are sent and not yet read."""
+    team = _Team(tariffs, name, workers)
+    finished = False
+    try:
+        pending: deque[int] = deque()  # the worker of each batch in flight, in input order
+        for index, batch in enumerate(work):
             if len(pending) >= workers * IN_FLIGHT:
-                yield pending.popleft().get()
+                yield team.result(pending.popleft())
+            team.send(index % workers, batch)
+            pending.append(index % workers)
         while pending:
-            yield pending.popleft().get()
+            yield team.result(pending.popleft())
+        finished = True
+    finally:
+        team.stop(finished)
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """What a worker sends back for a batch it could not price (an engine fault outside any record)."""
+
+    message: str
+
+
+class _Team:
+    """Worker processes, each with a pipe for its batches and one for its results.
+
+    A thread sends the batches (a send waits while its worker is busy), so that the run is always
+    free to read results: a worker never waits with a result while the run waits to send it work.
+    `multiprocessing.Pool` does the same with one queue for all workers, but its worker handler
+    wakes each time a result is readable and spends about as much of the run's CPU time as the
+    reading and writing of the results themselves.
+    """
+
+    def __init__(self, tariffs: Tariffs, name: str, workers: int) -> None:
+        import multiprocessing
+        import queue
+        import threading
+
+        self.batches: list[Any] = []
+        self.results: list[Any] = []
+        self.processes: list[Any] = []
+        for _ in range(workers):
+            batches_out, batches_in = multiprocessing.Pipe(duplex=False)
+            results_out, results_in = multiprocessing.Pipe(duplex=False)
+            process = multiprocessing.Process(target=_work, args=(tariffs, name, batches_out, results_in), daemon=True)
+            process.start()
+            batches_out.close()  # the worker's ends: only the worker holds them, so its exit is seen
+            results_in.close()
+            self.batches.append(batches_in)
+            self.results.append(results_out)
+            self.processes.append(process)
+        self.outbox: queue.SimpleQueue[tuple[int, Batch] | None] = queue.SimpleQueue()
+        self.sender = threading.Thread(target=self._send_all, name="bill-run batches", daemon=True)
+        self.sender.start()
+
+    def send(self, worker: int, batch: Batch) -> None:
+        self.outbox.put((worker, batch))
+
+    def _send_all(self) -> None:
+        """Each batch to its worker, then None to every worker (the end); stops when a worker is gone."""
+        worker = 0
+        try:
+            while (item := self.outbox.get()) is not None:
+                worker, batch = item
+                self.batches[worker].send(batch)
+            for worker in range(len(self.batches)):
+                self.batches[worker].send(None)
+        except Exception:  # a worker gone (a broken pipe), or a batch not sent: never leave the run waiting for it
+            self.processes[worker].terminate()  # the run finds out when it reads that worker's result
+
+    def result(self, worker: int) -> Priced:
+        try:
+            done = self.results[worker].recv()
+        except (EOFError, OSError):
+            process = self.processes[worker]
+            process.join(timeout=5)  # its pipe closes as it dies, a moment before its exit status is there
+            code = process.exitcode
+            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            raise UsageError([Diagnostic(message=f"a worker process ended before its batch was priced ({how})", rule="internal")]) from None
+        if isinstance(done, _Failed):
+            raise UsageError([Diagnostic(message=f"the engine failed on a batch: {done.message}", rule="internal")])
+        priced: Priced = done
+        return priced
+
+    def stop(self, finished: bool) -> None:
+        """The workers told to end when every result is read; else (the run stops early) ended now."""
+        self.outbox.put(None)
+        if finished:
+            self.sender.join()
+            for process in self.processes:
+                process.join()
+        for process in self.processes:
+            if process.exitcode is None:
+                process.terminate()
+            process.join()
+        self.sender.join(timeout=5)  # it stops at its next send to a worker that is gone
+        for connection in (*self.batches, *self.results):
+            connection.close()
+
+
+def _work(tariffs: Tariffs, name: str, batches: Any, results: Any) -> None:
+    """A worker process: prices each batch it is sent, in turn, until it is sent None or the run is gone."""
+    _start_worker(tariffs, name)
+    while True:
+        try:
+            batch = batches.recv()
+        except (EOFError, OSError):
+            return
+        if batch is None:
+            return
+        try:
+            done: Priced | _Failed = _price_in_worker(batch)
+        except Exception as error:  # reported by the run, with the batch's place in it
+            done = _Failed(f"{type(error).__name__}: {str(error)[:200]}")
+        results.send(done)

@@ -9,10 +9,8 @@ problem details. `app_from_environment` is the factory uvicorn calls in each wor
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 from collections.abc import Mapping
-from decimal import Decimal
 from importlib import metadata
 from typing import Any
 
@@ -23,13 +21,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from engine.core.errors import Diagnostic, TariffError, UsageError, did_you_mean
-from engine.core.money import text
 from engine.core.values import shortened
 from engine.language import model as m
 from engine.pricing import quote as pricing
-from engine.pricing.invoice import Invoice
 from engine.pricing.usage import MAX_NAME_LENGTH, read_envelope
 from engine.server import openapi
+from engine.server.batches import dumps, price_one, priced_batch, ref_of
 from engine.server.config import ServerConfig
 from engine.server.inputs import JSON, batch_documents, only_query, read_json
 from engine.server.listings import tariff_summary, version_summaries
@@ -45,13 +42,7 @@ def _tariff_set(request: Request) -> TariffSet:
 
 
 def _json_response(body: Any, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_exact), media_type=JSON, headers=headers)
-
-
-def _exact(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return text(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return Response(dumps(body), media_type=JSON, headers=headers)
 
 
 def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> Response:
@@ -60,10 +51,6 @@ def problem_response(problem: Problem, headers: Mapping[str, str] | None = None)
 
 def ref(version: m.TariffVersion) -> PricedBy:
     return PricedBy(version.id, version.version, version.file, version.sha256)
-
-
-def ref_of(invoice: Invoice) -> PricedBy:
-    return PricedBy(invoice.tariff.id, invoice.tariff.version, invoice.tariff.file, invoice.tariff.sha256)
 
 
 def version_header(refs: list[PricedBy]) -> dict[str, str]:
@@ -112,18 +99,10 @@ class PricingApi:
     async def quote_batch(self, request: Request) -> Response:
         target = priced_against(request)
         documents = batch_documents(await read_json(request, self.config.max_batch_bytes), self.config.max_batch)
-        results: list[dict[str, Any]] = []
-        refs: list[PricedBy] = []
-        for document in documents:
-            result = price_one(target, document)
-            if isinstance(result, Problem):
-                results.append({"status": result.status, "problem": result.to_dict()})
-            else:
-                results.append({"status": 200, "invoice": result.to_dict()})
-                refs.append(ref_of(result))
+        body, refs = await priced_batch(target, documents)  # lets other requests in while it prices
         request.scope["state"]["documents"] = len(documents)
         note_priced(request.scope, list(dict.fromkeys(refs)))
-        return _json_response({"results": results}, version_header(refs))
+        return Response(body, media_type=JSON, headers=version_header(refs))
 
     async def explain(self, request: Request) -> Response:
         from engine.authoring.explanation import explain
@@ -169,14 +148,6 @@ class PricingApi:
     async def openapi(self, request: Request) -> Response:
         only_query(request)
         return _json_response(self.document)
-
-
-def price_one(target: m.Tariff | m.Catalog, document: Any) -> Invoice | Problem:
-    """The invoice for one document, or the `Problem` that stops it (never raises)."""
-    try:
-        return pricing.quote(target, document)
-    except UsageError as error:
-        return from_usage_error(error, by_catalog=isinstance(target, m.Catalog))
 
 
 def _note_version(request: Request, target: m.Tariff | m.Catalog, document: Any) -> None:

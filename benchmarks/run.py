@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import generate, handwritten, periods
+from benchmarks.loading import load_rows
 from benchmarks.page_load import page_load
 from benchmarks.targets import Target, lines, ratio_at_most
 
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += per_invoice_with_terms(rounds)
         if "load" in sections:
             rows += load_and_compile(runs)
+            rows += load_rows(max(5, runs // 3))  # benchmarks/loading.py: per KB, several sizes
         if "cli" in sections:
             rows += cold_cli(runs)
         if "billrun" in sections:

@@ -198,8 +198,10 @@ def _plain_key(text: str) -> bool:
     return type(value) is str and not _YAML12_TIMESTAMP.fullmatch(text)
 
 
-def _fast_read(text: str) -> tuple[Any, list[int]] | None:
-    """(data, flat positions) from libyaml's events, or None where the strict reader must decide."""
+def read_fast(text: str) -> tuple[Any, list[int]] | None:
+    """(data, flat positions) from libyaml's events, or None where the strict reader must decide.
+
+    When it gives a result, it is the one `read_roundtrip` gives (tests/test_yaml_readers.py)."""
     if any(character in text for character in _NOT_FAST) or text.find("\ufeff", 1) >= 0:
         return None
     try:
@@ -544,13 +546,14 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, list[Diagnostic]]:
                 line=line,
             )
         ]
-    fast = _fast_read(text)
+    fast = read_fast(text)
     if fast is not None:
         return marked(*fast), []
-    return _strict_read(text, name)
+    return read_roundtrip(text, name)
 
 
-def _strict_read(text: str, name: str) -> tuple[Any, list[Diagnostic]]:
+def read_roundtrip(text: str, name: str) -> tuple[Any, list[Diagnostic]]:
+    """The strict round-trip reader alone (ruamel): what `parse_yaml` does when the fast reader gives up."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
 

@@ -64,17 +64,17 @@ class Positions:
 
     def __init__(self, flat: Sequence[int]) -> None:
         self.flat = flat
-        self._index: dict[tuple[int, PathItem], int] | None = None
+        self._index: dict[tuple[int, PathItem], int] | None = None  # built on first use; empty when the marks do not fit
 
     def covers(self, data: Any) -> bool:
         """Whether these are exactly the marks of `data`'s nodes (an entry read back is checked so)."""
-        return self._indexed(data) is not None
+        return bool(self._indexed(data))
 
     def locate(self, data: Any, path: Sequence[PathItem], key: bool) -> tuple[int, int]:
         """1-based (line, column) of the deepest node of `path` that exists (the root's at worst)."""
         index, flat = self._indexed(data), self.flat
-        if index is None:
-            return 1, 1
+        if not index:
+            return (flat[0] + 1, flat[1] + 1) if len(flat) == 2 and not data else (1, 1)
         best = (flat[0] + 1, flat[1] + 1)
         node = data
         last = len(path) - 1
@@ -88,13 +88,19 @@ class Positions:
             node = node[item]
         return best
 
-    def _indexed(self, data: Any) -> dict[tuple[int, PathItem], int] | None:
-        """Where each child's marks start, by (id of its container, key or index); None if the marks do not fit."""
+    def _indexed(self, data: Any) -> dict[tuple[int, PathItem], int]:
+        """Where each child's marks start in `flat`, by (id of its container, key or index)."""
         if self._index is None:
             index: dict[tuple[int, PathItem], int] = {}
-            fits = len(self.flat) >= 2 and _index_marks(data, 2, index) == len(self.flat)
-            self._index = index if fits else {(0, ""): -1}
-        return None if (0, "") in self._index else self._index
+            enabled = gc.isenabled()
+            gc.disable()  # one new entry per node, none garbage: a collection here would cost more than the index
+            try:
+                fits = len(self.flat) >= 2 and _index_marks(data, 2, index) == len(self.flat)
+            finally:
+                if enabled:
+                    gc.enable()
+            self._index = index if fits else {}
+        return self._index
 
 
 def _index_marks(node: Any, at: int, index: dict[tuple[int, PathItem], int]) -> int:

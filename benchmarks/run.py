@@ -209,7 +209,7 @@ def load_and_compile(runs: int) -> Rows:
             _ms(statistics.median(fresh)),
             "no cache; includes importing jsonschema and building the validator",
         ),
-        ("load: again, no cache", _ms(statistics.median(uncached)), f"YAML (round-trip loader) + JSON Schema + compile, median of {runs}"),
+        ("load: again, no cache", _ms(statistics.median(uncached)), f"YAML (libyaml events) + JSON Schema + compile, median of {runs}"),
         ("load: again, from the cache", _ms(statistics.median(cached)), f"cached document + compile, median of {runs}"),
     ]
 

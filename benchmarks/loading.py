@@ -29,7 +29,7 @@ from benchmarks.sizes import charges_for, tariff_text
 from benchmarks.targets import Target, ratio_at_most, value_at_most
 
 Row = tuple[str, str, str]
-SIZES = ((5, 3), (50, 3), (50, 30), (500, 3))  # (KB, editions)
+SIZES = ((5, 3), (50, 3), (150, 3), (500, 3), (50, 30))  # (KB, editions); 500 KB is over today's 20,000-value limit
 BASE, MANY_EDITIONS = (50, 3), (50, 30)  # linear: the ms/KB of the largest size, and of many editions, against BASE's
 REFERENCE_UP_TO_KB = 50  # ruamel's reader takes seconds per run above this
 
@@ -60,7 +60,7 @@ def load_rows(rounds: int) -> list[Row | Target]:
                 worst[name] = max(worst.get(name, 0.0), value)
     how = f"worst of the sizes above, medians of {rounds} rounds"
     rows.append(value_at_most("load without the cache", worst["load, no cache"], "ms/KB", 2, how))
-    rows.append(value_at_most("cache read", worst["cache read"], "ms/KB", 0.3, how))
+    rows.append(value_at_most("read from the cache", worst["cache read"], "ms/KB", 0.3, f"{how} (the entry decoded, not compiled)"))
     rows += _linearity(per_kb)
     return rows
 

@@ -54,4 +54,4 @@ def test_the_load_section_prints_a_row_per_size_and_its_targets(monkeypatch: pyt
     assert [row[0] for row in figures] == ["load per KB: read", "load per KB: load, no cache", "load per KB: cache read", "load per KB: load from the cache"] * 3
     assert "ruamel's round-trip reader" in figures[0][2] and "ruamel" not in figures[4][2]
     names = [row.name for row in rows if isinstance(row, Target)]
-    assert names == ["load without the cache", "cache read", "load without the cache, linear in size", "load without the cache, linear in editions"]
+    assert names == ["load without the cache", "read from the cache", "load without the cache, linear in size", "load without the cache, linear in editions"]

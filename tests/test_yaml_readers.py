@@ -236,3 +236,13 @@ def test_a_quote_from_a_filled_cache_imports_neither_yaml_reader(tmp_path: Path)
     assert first.stdout.strip() == "['jsonschema_rs', 'yaml']"  # the first load reads the YAML and checks the schema
     second = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True, cwd=tmp_path)
     assert second.stdout.strip() == "[]"
+
+
+def test_a_copied_or_pickled_document_keeps_its_positions() -> None:
+    import copy
+    import pickle
+
+    data, _ = parse_yaml(b"a: {b: 1}\nc: [2.5]\n", "t.yaml")
+    assert locate(data, ["c", 0]) == (2, 5)  # the index is built on the original's containers
+    for other in (copy.deepcopy(data), pickle.loads(pickle.dumps(data))):  # noqa: S301 (our own bytes)
+        assert other == data and locate(other, ["c", 0]) == (2, 5) and locate(other, ["a", "b"], key=True) == (1, 5)

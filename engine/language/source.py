@@ -66,6 +66,9 @@ class Positions:
         self.flat = flat
         self._index: dict[tuple[int, PathItem], int] | None = None  # built on first use; empty when the marks do not fit
 
+    def __reduce__(self) -> tuple[type[Positions], tuple[Sequence[int]]]:
+        return Positions, (self.flat,)  # a copy of the document has other containers: its index is built anew
+
     def covers(self, data: Any) -> bool:
         """Whether these are exactly the marks of `data`'s nodes (an entry read back is checked so)."""
         return bool(self._indexed(data))

@@ -244,5 +244,5 @@ def test_a_copied_or_pickled_document_keeps_its_positions() -> None:
 
     data, _ = parse_yaml(b"a: {b: 1}\nc: [2.5]\n", "t.yaml")
     assert locate(data, ["c", 0]) == (2, 5)  # the index is built on the original's containers
-    for other in (copy.deepcopy(data), pickle.loads(pickle.dumps(data))):  # noqa: S301 (our own bytes)
+    for other in (copy.deepcopy(data), pickle.loads(pickle.dumps(data))):
         assert other == data and locate(other, ["c", 0]) == (2, 5) and locate(other, ["a", "b"], key=True) == (1, 5)

@@ -75,24 +75,22 @@ class Positions:
 
     def locate(self, data: Any, path: Sequence[PathItem], key: bool) -> tuple[int, int]:
         """1-based (line, column) of the deepest node of `path` that exists (the root's at worst)."""
-        index, flat = self._indexed(data), self.flat
+        index, flat = self._index if self._index is not None else self._indexed(data), self.flat
         if not index:
             return (flat[0] + 1, flat[1] + 1) if len(flat) == 2 and not data else (1, 1)
-        best = (flat[0] + 1, flat[1] + 1)
-        node = data
-        last = len(path) - 1
-        for depth, item in enumerate(path):
-            at = index.get((id(node), item)) if isinstance(node, dict | list) else None
-            if at is None or (isinstance(node, list) and not isinstance(item, int)):
+        at, node, parent, walked = 0, data, None, 0
+        for item in path:  # only containers of `data` are in the index: a scalar's id is never found
+            found = index.get((id(node), item))
+            if found is None:
                 break
-            if isinstance(node, dict) and not (key and depth == last):
-                at += 2  # the value's mark follows the key's
-            best = (flat[at] + 1, flat[at + 1] + 1)
-            node = node[item]
-        return best
+            at, parent, node = found, node, node[item]
+            walked += 1
+        if key and walked and walked == len(path) and isinstance(parent, dict):
+            at -= 2  # the key's mark comes just before its value's
+        return flat[at] + 1, flat[at + 1] + 1
 
     def _indexed(self, data: Any) -> dict[tuple[int, PathItem], int]:
-        """Where each child's marks start in `flat`, by (id of its container, key or index)."""
+        """Where each child's mark is in `flat`, by (id of its container, key or index)."""
         if self._index is None:
             index: dict[tuple[int, PathItem], int] = {}
             enabled = gc.isenabled()
@@ -107,11 +105,11 @@ class Positions:
 
 
 def _index_marks(node: Any, at: int, index: dict[tuple[int, PathItem], int]) -> int:
-    """Record where each child's marks start in the flat list; returns the offset after `node`'s."""
+    """Record where each child's mark is in the flat list; returns the offset after `node`'s marks."""
     here = id(node)
     if isinstance(node, dict):
         for name, value in node.items():
-            index[here, name] = at
+            index[here, name] = at + 2  # the value's mark (its key's is just before)
             at = _index_marks(value, at + 4, index) if isinstance(value, dict | list) else at + 4
     else:
         for number, value in enumerate(node):

@@ -207,7 +207,7 @@ def load_and_compile(runs: int) -> Rows:
         (
             "load: first in a new process",
             _ms(statistics.median(fresh)),
-            "no cache; includes importing jsonschema and building the validator",
+            "no cache; includes importing PyYAML and jsonschema_rs and building the schema check",
         ),
         ("load: again, no cache", _ms(statistics.median(uncached)), f"YAML (libyaml events) + JSON Schema + compile, median of {runs}"),
         ("load: again, from the cache", _ms(statistics.median(cached)), f"cached document + compile, median of {runs}"),

@@ -157,3 +157,15 @@ def test_numbers_come_back_from_the_cache_digit_for_digit(number):
     back = json.loads(cache._json({"price": Decimal(number), "count": 3}), parse_float=Decimal)
     assert back == {"price": Decimal(number), "count": 3}
     assert str(back["price"]) == str(Decimal(number)) and type(back["count"]) is int
+
+
+def test_an_entry_whose_positions_do_not_fit_its_document_is_ignored_and_replaced(cache_dir):
+    engine.load_tariff(TARIFFS / "tencent-im")
+    (entry,) = entries(cache_dir)
+    raw = (TARIFFS / "tencent-im" / "2022-01-01.yaml").read_bytes()
+    assert json.loads(entry.read_text("utf-8"))["format"] == cache.FORMAT == 2
+    edit_entry(cache_dir, lambda data: data.update(marks=data["marks"][:-2]))  # one node without its line and column
+    assert cache.lookup(raw, "tencent-im/2022-01-01.yaml") is None
+    assert engine.quote(engine.load_tariff(TARIFFS / "tencent-im"), PRO).total == Decimal("1799.96")
+    found = cache.lookup(raw, "tencent-im/2022-01-01.yaml")  # the entry written again
+    assert found is not None and found.position(["charges", "plan"], key=True) == (88, 3)

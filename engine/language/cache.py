@@ -11,6 +11,9 @@ expressions included; only reading the YAML and checking the schema are skipped.
   code and schema that read and validated it, and any other fingerprint is a miss.
 - Plain JSON only (decimals written as exact JSON numbers), never pickle, marshal or code
   objects: a cache directory someone else can write can never make this process run code.
+  The positions are one flat list of numbers in document order (`source.Positions`), and
+  no garbage collection runs while an entry is decoded (collections took most of the time:
+  thousands of new containers, none of them garbage).
 - Only a version that loaded without an error is stored; a broken tariff is read and
   reported the full way every time, so its diagnostics never change.
 - It is an optimisation: an unreadable, corrupt or foreign entry is ignored (and replaced),
@@ -21,10 +24,10 @@ expressions included; only reading the YAML and checking the schema are skipped.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -32,33 +35,15 @@ from pathlib import Path
 from typing import Any
 
 from engine.core.resources import schemas_dir
-from engine.language.source import PathItem, Source
+from engine.language.source import Positions, Source, marked
 
-FORMAT = 1
+FORMAT = 2  # 2: positions as one flat list of numbers (1: a [path, of the key?, line, column] list per node)
 MAX_ENTRY_BYTES = 16_000_000  # a 1 MB tariff of 20,000 nodes makes an entry of a few MB: its marks and its document
-Marks = Mapping[tuple[tuple[PathItem, ...], bool], tuple[int, int]]  # (path, of the key?) → 0-based (line, column)
 
 
 @dataclass(frozen=True, slots=True)
 class CachedSource(Source):
-    """A document read back from the cache: plain data, positions from the stored marks."""
-
-    marks: Marks
-
-    def position(self, path: Sequence[PathItem], *, key: bool = False) -> tuple[int | None, int | None]:
-        """As `source.locate`: the deepest node of `path` that exists (1:1, the document, at worst)."""
-        best = self.marks.get(((), False), (0, 0))
-        node = self.data
-        walked: tuple[PathItem, ...] = ()
-        for index, item in enumerate(path):
-            in_map = isinstance(node, dict) and isinstance(item, str) and item in node
-            in_list = isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node)
-            walked = (*walked, item)
-            mark = self.marks.get((walked, in_map and key and index == len(path) - 1)) if in_map or in_list else None
-            if mark is None:
-                break
-            node, best = node[item], mark
-        return best[0] + 1, best[1] + 1
+    """A document read back from the cache (never stored again)."""
 
 
 def directory() -> Path | None:
@@ -84,14 +69,22 @@ def lookup(raw: bytes, name: str) -> CachedSource | None:
     if where is None:
         return None
     sha256 = hashlib.sha256(raw).hexdigest()
+    enabled = gc.isenabled()
+    gc.disable()  # see the module's docstring: the entry's containers are all kept
     try:
         entry = json.loads(_read_entry(where / f"{sha256}.json"), parse_float=Decimal)
         if entry.get("format") != FORMAT or entry.get("engine") != fingerprint() or entry.get("sha256") != sha256:
             return None
-        marks = {(tuple(path), bool(of_key)): (int(line), int(column)) for path, of_key, line, column in entry["marks"]}
-        return CachedSource(name=name, raw=raw, data=entry["document"], marks=marks)
+        flat, document = entry["marks"], entry["document"]
+        if not isinstance(document, dict) or not isinstance(flat, list) or not all(type(number) is int for number in flat):
+            return None
+        data = marked(document, flat)
+        return CachedSource(name=name, raw=raw, data=data) if data.positions.covers(data) else None
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _read_entry(path: Path) -> bytes:
@@ -110,11 +103,12 @@ def _read_entry(path: Path) -> bytes:
 def store(source: Source) -> None:
     """Keep a document that loaded without error; failing to is never an error."""
     where = directory()
-    if where is None or isinstance(source, CachedSource):
+    positions = getattr(source.data, "positions", None)
+    if where is None or isinstance(source, CachedSource) or not isinstance(positions, Positions):
         return
     sha256 = hashlib.sha256(source.raw).hexdigest()
     try:
-        head = json.dumps({"format": FORMAT, "engine": fingerprint(), "sha256": sha256, "marks": _marks(source.data)})
+        head = json.dumps({"format": FORMAT, "engine": fingerprint(), "sha256": sha256, "marks": list(positions.flat)})
         text = f'{head[:-1]},"document":{_json(source.data)}}}'
         where.mkdir(parents=True, exist_ok=True)
         temporary = where / f".{sha256}.{os.getpid()}.tmp"
@@ -157,25 +151,3 @@ def _json(value: Any) -> str:
     if value is None or isinstance(value, bool | int | str):
         return json.dumps(value, ensure_ascii=False)
     raise ValueError(f"a {type(value).__name__}, which JSON does not carry")
-
-
-def _marks(data: Any) -> list[list[Any]]:
-    """[path, of the key?, line, column] for every node ruamel placed (0-based, as ruamel keeps them)."""
-    found: list[list[Any]] = []
-    if getattr(data, "lc", None) is not None and data.lc.line is not None:
-        found.append([[], False, data.lc.line, data.lc.col])
-
-    def walk(node: Any, path: list[PathItem]) -> None:
-        marks: Any = getattr(node, "lc", None)  # ruamel's maps and lists carry their marks in `lc`
-        if isinstance(node, dict):
-            for key, item in node.items():
-                found.append([[*path, key], True, *marks.key(key)])
-                found.append([[*path, key], False, *marks.value(key)])
-                walk(item, [*path, key])
-        elif isinstance(node, list):
-            for index, item in enumerate(node):
-                found.append([[*path, index], False, *marks.item(index)])
-                walk(item, [*path, index])
-
-    walk(data, [])
-    return found

@@ -30,6 +30,15 @@ def test_quote_example_as_json():
     assert result.stderr == "tariffs: tariffs (the nearest tariffs/ folder)\n"
 
 
+def test_the_json_example_is_the_yaml_example():
+    """examples/pro-usage.json (the cold-start benchmark's JSON document) prices as examples/pro-usage.yaml."""
+    result = run("quote", "examples/pro-usage.json", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    # 449.99 + 3 × 449.99 + 1 × 449.99 + 239.99 + 179.99
+    assert json.loads(result.stdout)["total"] == "2669.93"
+    assert result.stdout == run("quote", "examples/pro-usage.yaml", "--format", "json").stdout
+
+
 def test_quote_text_table():
     result = run("quote", "examples/pro-usage.yaml")
     assert result.returncode == 0

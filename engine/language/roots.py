@@ -16,10 +16,10 @@ loads what it is given, or the shipped tariffs.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from engine.core.errors import Diagnostic, TariffError
 from engine.core.resources import tariffs_dir
@@ -107,9 +107,8 @@ def _in_directory(directory: Path) -> Root | None:
 
 def _configured_root(settings: Path) -> Path | None:
     """`[tool.tariff] root` of a pyproject.toml, or None when it has no such table."""
-    try:
-        data = tomllib.loads(settings.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    data = _settings(settings)
+    if data is None:
         return None  # not ours to judge; pip and the other tools report a broken pyproject.toml
     table = data.get("tool", {}).get("tariff")
     if not isinstance(table, dict):
@@ -170,6 +169,8 @@ def other_engine_note(start: Path | None = None) -> str | None:
     here = (start or Path.cwd()).resolve()
     for directory in (here, *here.parents):
         if (directory / SETTINGS).is_file() and (directory / "engine" / "__init__.py").is_file():
+            if (directory / "engine").resolve() == running:  # the checkout is what runs (pip install -e .): no TOML to read
+                return None
             if _project_name(directory / SETTINGS) != "tariff-engine" or _same_code(directory / "engine", running):
                 return None
             return (
@@ -196,8 +197,23 @@ def _sources(package: Path) -> dict[str, bytes]:
 
 
 def _project_name(settings: Path) -> str | None:
-    try:
-        name = tomllib.loads(settings.read_text("utf-8")).get("project", {}).get("name")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
+    data = _settings(settings)
+    name = None if data is None else data.get("project", {}).get("name")
     return name if isinstance(name, str) else None
+
+
+def _settings(settings: Path) -> dict[str, Any] | None:
+    """A pyproject.toml's tables, or None when it cannot be read as TOML (one command reads it twice: parsed once)."""
+    import tomllib  # only where a pyproject.toml is found
+
+    try:
+        return _parsed_toml(settings.read_text("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, OSError):
+        return None
+
+
+@lru_cache(maxsize=8)
+def _parsed_toml(text: str) -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads(text)

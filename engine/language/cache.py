@@ -25,12 +25,12 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from engine.core.records import dataclass
 from engine.core.resources import schemas_dir
 from engine.language.source import PathItem, Source
 

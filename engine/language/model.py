@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from engine.core.money import Rounding
+from engine.core.records import dataclass, field
 from engine.language.billing import PLAIN, Billing
 from engine.language.charges import Charge
 

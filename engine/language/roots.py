@@ -16,12 +16,12 @@ loads what it is given, or the shipped tariffs.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from engine.core.errors import Diagnostic, TariffError
+from engine.core.records import dataclass
 from engine.core.resources import tariffs_dir
 from engine.language import model as m
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 
 from engine.core.errors import Diagnostic
+from engine.core.records import dataclass, replace
 
 MAX_DOCUMENT_BYTES = 1_000_000
 MAX_NODES = 20_000  # mappings, lists and scalars; the shipped IM tariff has about 300

@@ -16,7 +16,8 @@ loads what it is given, or the shipped tariffs.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+import re
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -107,7 +108,7 @@ def _in_directory(directory: Path) -> Root | None:
 
 def _configured_root(settings: Path) -> Path | None:
     """`[tool.tariff] root` of a pyproject.toml, or None when it has no such table."""
-    data = _settings(settings)
+    data = _settings(settings, only_tool_tariff=True)
     if data is None:
         return None  # not ours to judge; pip and the other tools report a broken pyproject.toml
     table = data.get("tool", {}).get("tariff")
@@ -202,14 +203,35 @@ def _project_name(settings: Path) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _settings(settings: Path) -> dict[str, Any] | None:
-    """A pyproject.toml's tables, or None when it cannot be read as TOML (one command reads it twice: parsed once)."""
-    import tomllib  # only where a pyproject.toml is found
+def _settings(settings: Path, *, only_tool_tariff: bool = False) -> dict[str, Any] | None:
+    """A pyproject.toml's tables, or None when it cannot be read as TOML (one command reads it twice: parsed once).
+    With `only_tool_tariff`, a file that cannot hold a [tool.tariff] table is not parsed: {} is returned."""
+    try:
+        text = settings.read_text("utf-8")
+    except (UnicodeDecodeError, OSError):
+        return None
+    if only_tool_tariff and not _may_set_tool_tariff(text):
+        return {}
+    import tomllib  # only where a pyproject.toml is parsed
 
     try:
-        return _parsed_toml(settings.read_text("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, OSError):
+        return _parsed_toml(text)
+    except tomllib.TOMLDecodeError:
         return None
+
+
+def _may_set_tool_tariff(text: str) -> bool:
+    """Whether TOML `text` could set tool.tariff: it has a [tool] or [tool.tariff...] header, a line starting with
+    the key `tool` (`tool.tariff.root = ...`, `tool = {...}`), or an escape that could spell either name. Reading
+    this is far cheaper than importing tomllib and parsing a project's whole pyproject.toml, which most do not need."""
+    return "\\u" in text or "\\U" in text or _tool_tariff_lines().search(text) is not None
+
+
+@cache
+def _tool_tariff_lines() -> re.Pattern[str]:
+    tool, tariff = "(tool|\"tool\"|'tool')", "(tariff|\"tariff\"|'tariff')"
+    header = rf"\[\[?[ \t]*{tool}[ \t]*(\]|\.[ \t]*{tariff}[ \t]*[.\]])"
+    return re.compile(rf"^[ \t]*({header}|{tool}[ \t]*[.=])", re.MULTILINE)
 
 
 @lru_cache(maxsize=8)

@@ -140,6 +140,17 @@ def test_inheritance_post_init_and_own_methods():
     assert records.replace(flat("plan", "d", 1), price=2) == flat("plan", "d", 2)
 
 
-def test_only_frozen_slotted_classes_are_made():
-    with pytest.raises(TypeError, match="frozen slotted classes only"):
-        records.dataclass(frozen=False)
+def test_other_kinds_of_class_are_left_to_dataclasses():
+    @records.dataclass(frozen=False, slots=True)
+    class Counter:
+        count: int = 0
+
+    @records.dataclass(frozen=True, slots=True, order=True)
+    class Ordered:
+        rank: int
+
+    counter = Counter()
+    counter.count += 1
+    assert counter == Counter(1) and dataclasses.is_dataclass(counter)
+    assert Ordered(1) < Ordered(2) and dataclasses.is_dataclass(Ordered)
+    assert not dataclasses.is_dataclass(records.dataclass(frozen=True, slots=True)(type("Plain", (), {})))

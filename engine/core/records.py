@@ -49,10 +49,14 @@ def field(*, default: Any = MISSING, default_factory: Callable[[], Any] | Any = 
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def dataclass(cls: type[T] | None = None, /, *, frozen: bool = True, slots: bool = True) -> Any:
-    """`@dataclass(frozen=True, slots=True)`, as the `dataclasses` decorator is written: only that kind is made here."""
-    if not (frozen and slots):
-        raise TypeError("engine.core.records makes frozen slotted classes only: use dataclasses for the others")
+def dataclass(cls: type[T] | None = None, /, *, frozen: bool = True, slots: bool = True, **options: Any) -> Any:
+    """`@dataclass(frozen=True, slots=True)`, written as for `dataclasses`; any other kind of class (not frozen, not
+    slotted, or with other options) is left to `dataclasses.dataclass`, which has every option."""
+    if not (frozen and slots) or options:
+        import dataclasses
+
+        made = dataclasses.dataclass(frozen=frozen, slots=slots, **options)
+        return made if cls is None else made(cls)
     return record if cls is None else record(cls)
 
 

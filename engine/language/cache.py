@@ -21,7 +21,6 @@ expressions included; only reading the YAML and checking the schema are skipped.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -30,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from engine.core import hashing
 from engine.core.records import dataclass
 from engine.core.resources import schemas_dir
 from engine.language.source import PathItem, Source
@@ -72,7 +72,7 @@ def directory() -> Path | None:
 @cache
 def fingerprint() -> str:
     """What read and validated a cached document: this format, the loader and the schema."""
-    digest = hashlib.sha256(f"tariff-engine cache {FORMAT}".encode())
+    digest = hashing.sha256(f"tariff-engine cache {FORMAT}".encode())
     for path in (Path(__file__).with_name("source.py"), Path(__file__).with_name("schema.py"), schemas_dir() / "tariff.schema.json"):
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -83,7 +83,7 @@ def lookup(raw: bytes, name: str) -> CachedSource | None:
     where = directory()
     if where is None:
         return None
-    sha256 = hashlib.sha256(raw).hexdigest()
+    sha256 = hashing.sha256(raw).hexdigest()
     try:
         entry = json.loads(_read_entry(where / f"{sha256}.json"), parse_float=Decimal)
         if entry.get("format") != FORMAT or entry.get("engine") != fingerprint() or entry.get("sha256") != sha256:
@@ -112,7 +112,7 @@ def store(source: Source) -> None:
     where = directory()
     if where is None or isinstance(source, CachedSource):
         return
-    sha256 = hashlib.sha256(source.raw).hexdigest()
+    sha256 = hashing.sha256(source.raw).hexdigest()
     try:
         head = json.dumps({"format": FORMAT, "engine": fingerprint(), "sha256": sha256, "marks": _marks(source.data)})
         text = f'{head[:-1]},"document":{_json(source.data)}}}'

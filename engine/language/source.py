@@ -16,7 +16,6 @@ MAX_NUMBER_LENGTH characters, because YAML 1.1 and 1.2 tools read `0o17`, `017`,
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -32,6 +31,7 @@ from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 
+from engine.core import hashing
 from engine.core.errors import Diagnostic
 from engine.core.records import dataclass, replace
 
@@ -144,7 +144,7 @@ class Source:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.raw).hexdigest()
+        return hashing.sha256(self.raw).hexdigest()
 
     def position(self, path: Sequence[PathItem], *, key: bool = False) -> tuple[int | None, int | None]:
         """1-based (line, column) of the node at `path` (of its key when `key`)."""

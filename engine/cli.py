@@ -97,7 +97,10 @@ def _main(argv: Sequence[str] | None, collecting: bool, exit_at_once: bool) -> i
 
 
 def _exit(code: int) -> None:
-    """End the process now with `code`, once stdout and stderr are flushed (if they cannot be, the usual exit reports it)."""
+    """End the process now with `code`, once stdout and stderr are flushed (if they cannot be, the usual exit reports it).
+    Not under a profiler or a coverage tracer: they write their results as the interpreter exits."""
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -39,6 +39,15 @@ def test_the_json_example_is_the_yaml_example():
     assert result.stdout == run("quote", "examples/pro-usage.yaml", "--format", "json").stdout
 
 
+def test_a_profiled_quote_still_gets_its_profile():
+    """quote ends its process without the interpreter's teardown, except under a profiler, which reports at exit."""
+    env = {**os.environ, **ENGINE_PATH}
+    command = [sys.executable, "-m", "cProfile", "-s", "cumulative", "-m", "engine", "quote", "examples/pro-usage.json"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.index("2669.93") < result.stdout.index("function calls") < result.stdout.index("Ordered by: cumulative")
+
+
 def test_quote_text_table():
     result = run("quote", "examples/pro-usage.yaml")
     assert result.returncode == 0

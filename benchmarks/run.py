@@ -38,6 +38,7 @@ from benchmarks.targets import Target, lines, ratio_at_least, ratio_at_most
 ROOT = Path(__file__).resolve().parent.parent
 IM = ROOT / "tariffs" / "tencent-im"
 EXAMPLE = ROOT / "examples" / "pro-usage.yaml"
+JSON_EXAMPLE = ROOT / "examples" / "pro-usage.json"  # the same document
 Row = tuple[str, str, str]
 Rows = list[Row | Target]
 
@@ -222,29 +223,41 @@ def load_and_compile(runs: int) -> Rows:
 
 
 def cold_cli(runs: int) -> Rows:
-    """`tariff quote examples/pro-usage.yaml` as a new process each time (bytecode compiled, as installed)."""
+    """`tariff quote` of the YAML and of the JSON example as a new process each time (bytecode compiled,
+    as installed), interleaved with `python -c pass` so that a busy machine slows all alike."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     script = shutil.which("tariff", path=str(Path(sys.executable).parent))
     command = [script] if script else [sys.executable, "-m", "engine"]
-    quote = [*command, "quote", str(EXAMPLE)]
-    for _ in range(2):  # bytecode and the tariff cache written
-        subprocess.run(quote, env=env, capture_output=True, check=True, cwd=ROOT)
-    bare = [_wall([sys.executable, "-c", "pass"], env) for _ in range(runs)]
-    warm = [_wall(quote, env) for _ in range(runs)]
-    nocache = [_wall(quote, {**env, "TARIFF_ENGINE_CACHE": "off"}) for _ in range(max(3, runs // 3))]
+    quotes = {form: [*command, "quote", str(example)] for form, example in (("YAML", EXAMPLE), ("JSON", JSON_EXAMPLE))}
+    for quote in quotes.values():
+        for _ in range(2):  # bytecode and the tariff cache written
+            subprocess.run(quote, env=env, capture_output=True, check=True, cwd=ROOT)
+    bare: list[float] = []
+    warm: dict[str, list[float]] = {form: [] for form in quotes}
+    for _ in range(runs):
+        bare.append(_wall([sys.executable, "-c", "pass"], env))
+        for form, quote in quotes.items():
+            warm[form].append(_wall(quote, env))
+    nocache = [_wall(quotes["YAML"], {**env, "TARIFF_ENGINE_CACHE": "off"}) for _ in range(max(3, runs // 3))]
     name = "tariff" if script else "python -m engine"
-    return [
-        ("cold CLI: python -c pass", _ms(statistics.median(bare)), f"median of {runs} runs"),
-        (f"cold CLI: {name} quote", _ms(statistics.median(warm)), f"median of {runs} runs, tariff cache filled"),
-        ("cold CLI: the same, cache off", _ms(statistics.median(nocache)), f"median of {len(nocache)} runs"),
-        ratio_at_most(
-            f"cold `{name} quote`, cache filled",
-            _ms(statistics.median(warm)),
-            statistics.median(warm) / statistics.median(bare),
-            4,
-            f"`python -c pass` ({_ms(statistics.median(bare))})",
-        ),
-    ]
+    rows: Rows = [("cold CLI: python -c pass", _ms(statistics.median(bare)), f"median of {runs} runs")]
+    for form, example in (("YAML", EXAMPLE), ("JSON", JSON_EXAMPLE)):
+        rows.append(
+            (f"cold CLI: {name} quote {example.name}", _ms(statistics.median(warm[form])), f"median of {runs} runs, tariff cache filled")
+        )
+    rows.append(("cold CLI: the YAML, cache off", _ms(statistics.median(nocache)), f"median of {len(nocache)} runs"))
+    for form in quotes:
+        ratios = [quote / pass_ for quote, pass_ in zip(warm[form], bare, strict=True)]
+        rows.append(
+            ratio_at_most(
+                f"cold `{name} quote` of {form} usage, cache filled",
+                _ms(statistics.median(warm[form])),
+                statistics.median(ratios),
+                4,
+                f"`python -c pass` ({_ms(statistics.median(bare))}; median of the per-round ratios)",
+            )
+        )
+    return rows
 
 
 def _wall(command: list[str], env: dict[str, str]) -> float:

@@ -10,22 +10,33 @@ engine.explain(tariff, usage).lines[1].text  # 'ceil(max(0, dau − included) / 
 
 from typing import TYPE_CHECKING, Any
 
-from engine.core.errors import Diagnostic, Error, TariffError, UsageError
-from engine.language.catalog import load_catalog, load_tariff
-from engine.language.model import Catalog, Tariff, TariffVersion
-from engine.pricing.invoice import Invoice, InvoiceLine
-from engine.pricing.quote import quote
-
 if TYPE_CHECKING:
     from engine.authoring.explanation import Explanation, explain
+    from engine.core.errors import Diagnostic, Error, TariffError, UsageError
+    from engine.language.catalog import load_catalog, load_tariff
+    from engine.language.model import Catalog, Tariff, TariffVersion
+    from engine.pricing.invoice import Invoice, InvoiceLine
+    from engine.pricing.quote import quote
     from engine.runs.billrun import Rejection, quote_many
 
-# Imported on first use: a command's start should not pay for what it does not run.
+# Each name is imported on first use: a command's start (`import engine.cli`) pays only for what it runs.
 _LAZY = {
-    "Rejection": "runs.billrun",
-    "quote_many": "runs.billrun",
+    "Catalog": "language.model",
+    "Diagnostic": "core.errors",
+    "Error": "core.errors",
     "Explanation": "authoring.explanation",
+    "Invoice": "pricing.invoice",
+    "InvoiceLine": "pricing.invoice",
+    "Rejection": "runs.billrun",
+    "Tariff": "language.model",
+    "TariffError": "core.errors",
+    "TariffVersion": "language.model",
+    "UsageError": "core.errors",
     "explain": "authoring.explanation",
+    "load_catalog": "language.catalog",
+    "load_tariff": "language.catalog",
+    "quote": "pricing.quote",
+    "quote_many": "runs.billrun",
 }
 
 
@@ -34,8 +45,13 @@ def __getattr__(name: str) -> Any:
     if module is not None:
         import importlib
 
-        return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        value = globals()[name] = getattr(importlib.import_module(f"{__name__}.{module}"), name)  # found once
+        return value
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -30,6 +30,24 @@ def test_quote_example_as_json():
     assert result.stderr == "tariffs: tariffs (the nearest tariffs/ folder)\n"
 
 
+def test_the_json_example_is_the_yaml_example():
+    """examples/pro-usage.json (the cold-start benchmark's JSON document) prices as examples/pro-usage.yaml."""
+    result = run("quote", "examples/pro-usage.json", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    # 449.99 + 3 × 449.99 + 1 × 449.99 + 239.99 + 179.99
+    assert json.loads(result.stdout)["total"] == "2669.93"
+    assert result.stdout == run("quote", "examples/pro-usage.yaml", "--format", "json").stdout
+
+
+def test_a_profiled_quote_still_gets_its_profile():
+    """quote ends its process without the interpreter's teardown, except under a profiler, which reports at exit."""
+    env = {**os.environ, **ENGINE_PATH}
+    command = [sys.executable, "-m", "cProfile", "-s", "cumulative", "-m", "engine", "quote", "examples/pro-usage.json"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.index("2669.93") < result.stdout.index("function calls") < result.stdout.index("Ordered by: cumulative")
+
+
 def test_quote_text_table():
     result = run("quote", "examples/pro-usage.yaml")
     assert result.returncode == 0

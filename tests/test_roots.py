@@ -61,6 +61,48 @@ def test_a_pyproject_without_the_setting_is_passed_over(checkout):
     assert find_root(start=checkout / "notes").path.resolve() == checkout / "tariffs"
 
 
+# Every way TOML can write tool.tariff.root (a pyproject.toml that cannot hold it is not parsed at all).
+TOOL_TARIFF_SPELLINGS = [
+    '[tool.tariff]\nroot = "prices"\n',
+    '[project]\nname = "x"\n[tool.ruff]\nline-length = 100\n[ tool . tariff ]  # ours\nroot = "prices"\n',
+    '["tool"."tariff"]\nroot = "prices"\n',
+    "['tool'.'tariff']\nroot = 'prices'\n",
+    '[tool]\ntariff.root = "prices"\n',
+    '[tool]\ntariff = {root = "prices"}\n',
+    '[tool]\n"tariff" = {root = "prices"}\n',
+    'tool.tariff.root = "prices"\n[project]\nname = "x"\n',
+    'tool = {tariff = {root = "prices"}}\n',
+    '"tool".tariff.root = "prices"\n',
+    '[tool.tariff.extra]\nx = 1\n[tool.tariff]\nroot = "prices"\n',
+    '["\\u0074ool".tariff]\nroot = "prices"\n',
+    '[tool."t\\u0061riff"]\nroot = "prices"\n',
+]
+
+
+@pytest.mark.parametrize("text", TOOL_TARIFF_SPELLINGS)
+def test_the_setting_is_read_however_toml_spells_it(checkout, text):
+    assert tomllib.loads(text)["tool"]["tariff"]["root"] == "prices"  # the spelling is valid TOML for the setting
+    (checkout / "prices").mkdir()
+    (checkout / "pyproject.toml").write_text(text)
+    root = find_root(start=checkout / "notes")
+    assert (root.path.resolve(), root.found_by.split(" root in ")[0]) == (checkout / "prices", "[tool.tariff]")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[project]\nname = "tariff-engine"\n[project.scripts]\ntariff = "engine.cli:entry"\n[tool.mypy]\nstrict = true\n',
+        '[tool.tariffs]\nroot = "prices"\n',
+        '[tool.ruff.tariff]\nroot = "prices"\n',
+        '[project]\ndescription = "no [tool] here"\n',
+    ],
+)
+def test_a_pyproject_that_does_not_set_it_is_passed_over_however_it_mentions_tariffs(checkout, text):
+    (checkout / "prices").mkdir()
+    (checkout / "pyproject.toml").write_text(text)
+    assert find_root(start=checkout / "notes").path.resolve() == checkout / "tariffs"
+
+
 def test_a_setting_naming_no_directory_is_an_error(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.tariff]\nroot = "nowhere"\n')
     with pytest.raises(TariffError) as raised:

@@ -8,12 +8,12 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from engine.commands.exits import EXIT_FOUND, EXIT_OK
 from engine.core.errors import Diagnostic, UsageError
+from engine.core.records import replace
 
 
 def register(sub: Any) -> None:

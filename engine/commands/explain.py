@@ -29,7 +29,7 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_usage_arguments(parser)
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, one_document=True)  # short: no garbage collection (engine.cli.main)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,8 +12,9 @@ For usage documents the JSON path stands where file:line:col would.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from engine.core.records import dataclass
 
 Severity = Literal["error", "warning"]
 

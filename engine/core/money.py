@@ -13,9 +13,10 @@ the percentages a review shows people.
 from __future__ import annotations
 
 import decimal
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+
+from engine.core.records import dataclass
 
 PRICING_CONTEXT = decimal.Context(
     prec=60,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+
+from engine.core.records import dataclass
 
 
 @dataclass(frozen=True, slots=True)

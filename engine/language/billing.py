@@ -9,11 +9,11 @@ within a period (such a change is then refused, never guessed).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from engine.core.periods import Cycle
+from engine.core.records import dataclass, field
 
 CHANGE_RULES = ("prorate", "split", "higher_edition", "next_period")
 CHANGE_WORDS = {

@@ -25,15 +25,15 @@ expressions included; only reading the YAML and checking the schema are skipped.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import os
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from engine.core import hashing
+from engine.core.records import dataclass
 from engine.core.resources import schemas_dir
 from engine.language.source import Positions, Source, marked
 
@@ -57,7 +57,7 @@ def directory() -> Path | None:
 @cache
 def fingerprint() -> str:
     """What read and validated a cached document: this format, the loader and the schema."""
-    digest = hashlib.sha256(f"tariff-engine cache {FORMAT}".encode())
+    digest = hashing.sha256(f"tariff-engine cache {FORMAT}".encode())
     for path in (Path(__file__).with_name("source.py"), Path(__file__).with_name("schema.py"), schemas_dir() / "tariff.schema.json"):
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -68,7 +68,7 @@ def lookup(raw: bytes, name: str) -> CachedSource | None:
     where = directory()
     if where is None:
         return None
-    sha256 = hashlib.sha256(raw).hexdigest()
+    sha256 = hashing.sha256(raw).hexdigest()
     enabled = gc.isenabled()
     gc.disable()  # see the module's docstring: the entry's containers are all kept
     try:
@@ -106,7 +106,7 @@ def store(source: Source) -> None:
     positions = getattr(source.data, "positions", None)
     if where is None or isinstance(source, CachedSource) or not isinstance(positions, Positions):
         return
-    sha256 = hashlib.sha256(source.raw).hexdigest()
+    sha256 = hashing.sha256(source.raw).hexdigest()
     try:
         head = json.dumps({"format": FORMAT, "engine": fingerprint(), "sha256": sha256, "marks": list(positions.flat)})
         text = f'{head[:-1]},"document":{_json(source.data)}}}'

@@ -18,7 +18,6 @@ from engine.core.resources import tariffs_dir
 from engine.language import cache
 from engine.language import model as m
 from engine.language.compiler import check_despite_schema_errors, compile_version
-from engine.language.schema import check_tariff
 from engine.language.source import Source, as_given, display_name, parse_yaml, read_bytes
 
 Reader = Callable[[Path, str], bytes]  # (path, display name) → the file's bytes, or TariffError
@@ -55,6 +54,8 @@ def _compiled_file_named(path: Path, name: str, read: Reader) -> tuple[m.TariffV
     data, problems = parse_yaml(raw, name)
     if problems:
         return None, problems
+    from engine.language.schema import check_tariff  # a document read from the cache was checked when stored
+
     source = Source(name=name, raw=raw, data=data)
     problems = check_tariff(source)
     if problems:

@@ -12,20 +12,25 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.core.errors import Diagnostic, did_you_mean
 from engine.core.money import DEFAULT_QUANTITY_SCALE, Rounding, decimals_of
-from engine.language import books, terms
+from engine.language import books
 from engine.language import model as m
 from engine.language.billing import DATE_NAMES, compile_billing
 from engine.language.charges import MODELS, Charge
 from engine.language.expressions import Expression, ExpressionError, compile_expression, constant
 from engine.language.source import PathItem, Source, json_path
 
+if TYPE_CHECKING:
+    from engine.language import terms
+    from engine.language.adjustments import Adjustment, AllowancePool
+
 # Amounts billed as written: more decimals than the rounding scale is probably a typo (a warning).
 # Unit prices are rates (0.0015 per message is normal): only the amount they produce is rounded.
 _MONEY_KEYS = ("price", "flat_fee", "price_after")
+_TERMS_SECTIONS = ("adjustments", "allowances", "tags", "price_books")
 
 
 class _Compiler:
@@ -81,7 +86,7 @@ class _Compiler:
         plans = {name: self.plan(editions[name], charges[name], meters) for name in editions}
         if self.partial:
             return None  # whether a meter or an option is unused cannot be told while charges are broken
-        adjustments, allowances, books = terms.compile_terms(self, editions, meters, options)
+        adjustments, allowances, books = self.commercial_terms(editions, meters, options)
         self.check_unused(meters, options)
         billing = compile_billing(doc, rounding.apply, self.error)
         if any(d.severity == "error" for d in self.diagnostics) or effective is None:
@@ -106,7 +111,21 @@ class _Compiler:
             adjustments=adjustments,
             allowances=allowances,
         )
-        return terms.with_books(version, books) if books else version
+        if not books:
+            return version
+        from engine.language import terms
+
+        return terms.with_books(version, books)
+
+    def commercial_terms(
+        self, editions: Mapping[str, m.Edition], meters: Mapping[str, m.Meter], options: Mapping[str, m.Option]
+    ) -> tuple[tuple[Adjustment, ...], tuple[AllowancePool, ...], dict[str, terms.Book]]:
+        """The commercial terms (`engine.language.terms`), loaded only for a tariff that has a section of them."""
+        if not any(key in self.doc for key in _TERMS_SECTIONS):
+            return (), (), {}  # what compile_terms finds in a tariff without them
+        from engine.language import terms
+
+        return terms.compile_terms(self, editions, meters, options)
 
     def date(self, path: list[PathItem], text: str) -> dt.date | None:
         try:

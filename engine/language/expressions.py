@@ -23,7 +23,6 @@ import ast
 import decimal
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import CodeType
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 from simpleeval import DEFAULT_OPERATORS, SimpleEval
 
 from engine.core import exact, money
+from engine.core.records import dataclass, field
 
 MAX_LENGTH = 400
 MAX_NODES = 120

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.core.money import Rounding
-from engine.language.adjustments import Adjustment, AllowancePool
+from engine.core.records import dataclass, field
 from engine.language.billing import PLAIN, Billing
 from engine.language.charges import Charge
+
+if TYPE_CHECKING:  # a tariff without commercial terms does not load them
+    from engine.language.adjustments import Adjustment, AllowancePool
 
 DEFAULT_METER_DECIMALS = 12  # a decimal meter's precision when the tariff declares none
 MAX_USAGE_DIGITS = 30  # significant digits of any usage number

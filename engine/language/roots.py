@@ -16,12 +16,13 @@ loads what it is given, or the shipped tariffs.
 from __future__ import annotations
 
 import os
-import tomllib
-from dataclasses import dataclass
+import re
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from engine.core.errors import Diagnostic, TariffError
+from engine.core.records import dataclass
 from engine.core.resources import tariffs_dir
 from engine.language import model as m
 
@@ -107,9 +108,8 @@ def _in_directory(directory: Path) -> Root | None:
 
 def _configured_root(settings: Path) -> Path | None:
     """`[tool.tariff] root` of a pyproject.toml, or None when it has no such table."""
-    try:
-        data = tomllib.loads(settings.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    data = _settings(settings, only_tool_tariff=True)
+    if data is None:
         return None  # not ours to judge; pip and the other tools report a broken pyproject.toml
     table = data.get("tool", {}).get("tariff")
     if not isinstance(table, dict):
@@ -170,6 +170,8 @@ def other_engine_note(start: Path | None = None) -> str | None:
     here = (start or Path.cwd()).resolve()
     for directory in (here, *here.parents):
         if (directory / SETTINGS).is_file() and (directory / "engine" / "__init__.py").is_file():
+            if (directory / "engine").resolve() == running:  # the checkout is what runs (pip install -e .): no TOML to read
+                return None
             if _project_name(directory / SETTINGS) != "tariff-engine" or _same_code(directory / "engine", running):
                 return None
             return (
@@ -196,8 +198,44 @@ def _sources(package: Path) -> dict[str, bytes]:
 
 
 def _project_name(settings: Path) -> str | None:
-    try:
-        name = tomllib.loads(settings.read_text("utf-8")).get("project", {}).get("name")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
+    data = _settings(settings)
+    name = None if data is None else data.get("project", {}).get("name")
     return name if isinstance(name, str) else None
+
+
+def _settings(settings: Path, *, only_tool_tariff: bool = False) -> dict[str, Any] | None:
+    """A pyproject.toml's tables, or None when it cannot be read as TOML (one command reads it twice: parsed once).
+    With `only_tool_tariff`, a file that cannot hold a [tool.tariff] table is not parsed: {} is returned."""
+    try:
+        text = settings.read_text("utf-8")
+    except (UnicodeDecodeError, OSError):
+        return None
+    if only_tool_tariff and not _may_set_tool_tariff(text):
+        return {}
+    import tomllib  # only where a pyproject.toml is parsed
+
+    try:
+        return _parsed_toml(text)
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+def _may_set_tool_tariff(text: str) -> bool:
+    """Whether TOML `text` could set tool.tariff: it has a [tool] or [tool.tariff...] header, a line starting with
+    the key `tool` (`tool.tariff.root = ...`, `tool = {...}`), or an escape that could spell either name. Reading
+    this is far cheaper than importing tomllib and parsing a project's whole pyproject.toml, which most do not need."""
+    return "\\u" in text or "\\U" in text or _tool_tariff_lines().search(text) is not None
+
+
+@cache
+def _tool_tariff_lines() -> re.Pattern[str]:
+    tool, tariff = "(tool|\"tool\"|'tool')", "(tariff|\"tariff\"|'tariff')"
+    header = rf"\[\[?[ \t]*{tool}[ \t]*(\]|\.[ \t]*{tariff}[ \t]*[.\]])"
+    return re.compile(rf"^[ \t]*({header}|{tool}[ \t]*[.=])", re.MULTILINE)
+
+
+@lru_cache(maxsize=8)
+def _parsed_toml(text: str) -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads(text)

@@ -26,16 +26,16 @@ plain data and positions.
 from __future__ import annotations
 
 import gc
-import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from engine.core import hashing
 from engine.core.errors import Diagnostic
+from engine.core.records import dataclass, replace
 
 MAX_DOCUMENT_BYTES = 1_000_000
 MAX_NODES = 20_000  # mappings, lists and scalars; the shipped IM tariff has about 300
@@ -438,7 +438,7 @@ class Source:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.raw).hexdigest()
+        return hashing.sha256(self.raw).hexdigest()
 
     def position(self, path: Sequence[PathItem], *, key: bool = False) -> tuple[int | None, int | None]:
         """1-based (line, column) of the node at `path` (of its key when `key`)."""

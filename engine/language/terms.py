@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import Any, Protocol
 
+from engine.core.records import replace
 from engine.language import books as b
 from engine.language import model as m
 from engine.language.adjustments import KINDS, Adjustment, AllowancePool, section

@@ -16,27 +16,21 @@ import datetime as dt
 import decimal
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.core.errors import Diagnostic, UsageError, did_you_mean
 from engine.core.money import ONE, PRICING_CONTEXT, ZERO, text
 from engine.core.values import a_kind, shown
 from engine.language import model as m
-from engine.language.adjustments import (
-    CouponAdjustment,
-    CreditAdjustment,
-    CreditUse,
-    DiscountAdjustment,
-    Ledger,
-    Step,
-    TaxAdjustment,
-    Terms,
-)
+from engine.language.adjustments import CreditUse, Ledger, Step, Terms
 from engine.language.adjustments.base import Working
 from engine.language.charges import PricingInput
 from engine.pricing.invoice import InvoiceLine
 from engine.pricing.usage import COMMERCIAL_KEYS as COMMERCIAL_KEYS
 from engine.pricing.usage import Envelope
+
+if TYPE_CHECKING:
+    from engine.language.adjustments import CouponAdjustment, TaxAdjustment
 
 MAX_COUPONS = 20
 MAX_BALANCE_DIGITS = 30
@@ -71,10 +65,17 @@ class TermsReader:
         adjustments = version.adjustments
         self.file = version.file
         self.active = bool(adjustments)
-        self.coupons = {a.code: a for a in adjustments if isinstance(a, CouponAdjustment)}
-        self.taxes = tuple(a for a in adjustments if isinstance(a, TaxAdjustment))
-        self.credits = any(isinstance(a, CreditAdjustment) for a in adjustments)
-        self.needs_start = tuple(a.id for a in adjustments if isinstance(a, DiscountAdjustment) and a.first_periods is not None)
+        self.coupons: dict[str, CouponAdjustment] = {}
+        self.taxes: tuple[TaxAdjustment, ...] = ()
+        self.credits = False
+        self.needs_start: tuple[str, ...] = ()
+        if adjustments:  # the kinds' modules are loaded only for a tariff that has adjustments
+            from engine.language.adjustments import CouponAdjustment, CreditAdjustment, DiscountAdjustment, TaxAdjustment
+
+            self.coupons = {a.code: a for a in adjustments if isinstance(a, CouponAdjustment)}
+            self.taxes = tuple(a for a in adjustments if isinstance(a, TaxAdjustment))
+            self.credits = any(isinstance(a, CreditAdjustment) for a in adjustments)
+            self.needs_start = tuple(a.id for a in adjustments if isinstance(a, DiscountAdjustment) and a.first_periods is not None)
 
     def read(self, envelope: Envelope, edition: str) -> Terms | None:
         """The document's commercial terms, or None when neither it nor the version has any; raises `UsageError`."""

@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from engine.core.errors import Diagnostic
 from engine.core.money import PRICING_CONTEXT, ROUNDING_CONTEXT, ROUNDING_MODES, ZERO, Rounding
 from engine.core.periods import Period
+from engine.core.records import dataclass, field
 from engine.language import model as m
 from engine.pricing import adjust, codegen
 from engine.pricing.evaluate import payment, rounding_line, settlement_window
 from engine.pricing.invoice import Invoice, InvoiceLine, Settlement, TariffRef
-from engine.pricing.proration import needs_timeline
-from engine.pricing.usage import ENVELOPE_KEYS, MAX_NAME_LENGTH, Envelope, account_text_ok, calendar_month
+from engine.pricing.usage import ENVELOPE_KEYS, MAX_NAME_LENGTH, Envelope, account_text_ok, calendar_month, needs_timeline
 
 _ENVELOPE_KEYS = frozenset(ENVELOPE_KEYS)
 _NOTHING: Mapping[str, Any] = {}

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from engine.core.money import text
+from engine.core.records import dataclass
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from engine.pricing.evaluate import charge_figures, payment, rounding_line, sett
 from engine.pricing.invoice import Invoice, InvoiceLine, TariffRef
 from engine.pricing.timeline import Segment, Timeline, billing_period, read_timeline, segments
 from engine.pricing.usage import Envelope, check_usage
+from engine.pricing.usage import needs_timeline as needs_timeline
 
 Run = tuple[Segment, Charge, ChargeBilling]  # days priced together under one edition and one set of add-ons
 
@@ -51,15 +52,6 @@ class LineTrace(NamedTuple):
     segment: Segment
     figures: LineFigures  # the charge's own figures, before any share
     share: Fraction | None  # the part of the period billed (negative for a credit), or None: the figures as they are
-
-
-def needs_timeline(version: m.TariffVersion, envelope: Envelope) -> bool:
-    """Whether a document is priced here rather than by the whole-month path."""
-    document = envelope.document
-    if version.billing.declared and not version.billing.monthly_whole_periods:
-        return True
-    label = envelope.period.label
-    return document.get("timeline") is not None or len(label) != 7 or label[5] == "Q"  # not YYYY-MM
 
 
 def price_timeline(version: m.TariffVersion, envelope: Envelope) -> Invoice:

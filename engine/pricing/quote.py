@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from engine.core.errors import Diagnostic, UsageError, did_you_mean
@@ -10,10 +11,8 @@ from engine.language import model as m
 from engine.pricing.adjust import in_currency
 from engine.pricing.evaluate import price
 from engine.pricing.fastpath import fast_plan, quick_envelope, quick_quote
-from engine.pricing.fasttimeline import fast_timeline
 from engine.pricing.invoice import Invoice
-from engine.pricing.proration import needs_timeline, price_timeline
-from engine.pricing.usage import Envelope, check_usage, read_envelope
+from engine.pricing.usage import Envelope, check_usage, needs_timeline, read_envelope
 
 
 def quote(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -> Invoice:
@@ -24,6 +23,7 @@ def quote(tariff_or_catalog: m.Tariff | m.Catalog, usage: Mapping[str, Any]) -> 
     envelope = envelope or read_envelope(usage)
     version = in_currency(select_version(tariff_or_catalog, envelope), envelope)
     if needs_timeline(version, envelope):
+        fast_timeline, price_timeline = _timeline_pricing()
         return fast_timeline(version, envelope) or price_timeline(version, envelope)
     plan = version.plans.get(envelope.document["edition"])
     rater = None if plan is None else fast_plan(version, plan)
@@ -35,8 +35,18 @@ def price_version(version: m.TariffVersion, envelope: Envelope) -> Invoice:
     """The invoice of a document under `version`, whatever its dates (a review prices scenarios under
     both versions): the general path, as `quote` takes it, timelines included."""
     if needs_timeline(version, envelope):
-        return price_timeline(version, envelope)
+        return _timeline_pricing()[1](version, envelope)
     return price(version, envelope, check_usage(envelope, version))
+
+
+@cache
+def _timeline_pricing() -> tuple[Callable[[m.TariffVersion, Envelope], Invoice | None], Callable[[m.TariffVersion, Envelope], Invoice]]:
+    """The timeline pricing (fast, then general), imported by the first document that needs it: a start-up pricing
+    whole months does not load it."""
+    from engine.pricing.fasttimeline import fast_timeline
+    from engine.pricing.proration import price_timeline
+
+    return fast_timeline, price_timeline
 
 
 def select_version(tariff_or_catalog: m.Tariff | m.Catalog, envelope: Envelope) -> m.TariffVersion:

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from engine.core.errors import Diagnostic, UsageError
 from engine.core.periods import Period, add_months
+from engine.core.records import dataclass
 from engine.core.values import a_kind, shown
 from engine.language import model as m
 from engine.language.billing import BillingCycle

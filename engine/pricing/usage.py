@@ -45,6 +45,15 @@ class Envelope(NamedTuple):
     document: Mapping[str, Any]
 
 
+def needs_timeline(version: m.TariffVersion, envelope: Envelope) -> bool:
+    """Whether a document is priced over a timeline (`engine.pricing.proration`) rather than by the whole-month path."""
+    document = envelope.document
+    if version.billing.declared and not version.billing.monthly_whole_periods:
+        return True
+    label = envelope.period.label
+    return document.get("timeline") is not None or len(label) != 7 or label[5] == "Q"  # not YYYY-MM
+
+
 def _problem(path: str, message: str, rule: str, hint: str | None = None) -> Diagnostic:
     return Diagnostic(message=message, rule=rule, path=path or "(document)", hint=hint)
 

@@ -23,11 +23,12 @@ import csv
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
 from engine.core.errors import Diagnostic, UsageError, did_you_mean
+from engine.core.records import replace
 from engine.language.source import MAX_DOCUMENT_BYTES
 from engine.pricing.documents import parse_json
 from engine.pricing.usage import ENVELOPE_KEYS

@@ -1,20 +1,54 @@
 """The adjustments that run after the charges, one module each, and the shared allowances drawn before them.
 
-A new kind is one more module registered in `KINDS`.
+A new kind is one more module registered in `KINDS`. A kind's module is imported when a
+tariff names it (`KINDS[kind]`) or when its class is imported from here, so a tariff without
+commercial terms loads none of them.
 """
 
-from engine.language.adjustments.allowance import AllowancePool
-from engine.language.adjustments.base import Adjustment, CreditUse, Ledger, Step, Terms
-from engine.language.adjustments.commitment import MaximumAdjustment, MinimumAdjustment
-from engine.language.adjustments.coupon import CouponAdjustment
-from engine.language.adjustments.credit import CreditAdjustment
-from engine.language.adjustments.discount import DiscountAdjustment
-from engine.language.adjustments.tax import TaxAdjustment
+from typing import TYPE_CHECKING, Any
 
-KINDS: dict[str, type[Adjustment]] = {
-    kind.kind: kind
-    for kind in (DiscountAdjustment, CouponAdjustment, MinimumAdjustment, MaximumAdjustment, TaxAdjustment, CreditAdjustment)
+from engine.core.registry import LazyRegistry
+from engine.language.adjustments.base import Adjustment, CreditUse, Ledger, Step, Terms
+
+if TYPE_CHECKING:
+    from engine.language.adjustments.allowance import AllowancePool
+    from engine.language.adjustments.commitment import MaximumAdjustment, MinimumAdjustment
+    from engine.language.adjustments.coupon import CouponAdjustment
+    from engine.language.adjustments.credit import CreditAdjustment
+    from engine.language.adjustments.discount import DiscountAdjustment
+    from engine.language.adjustments.tax import TaxAdjustment
+
+_CLASSES = {
+    "AllowancePool": "allowance",
+    "DiscountAdjustment": "discount",
+    "CouponAdjustment": "coupon",
+    "MinimumAdjustment": "commitment",
+    "MaximumAdjustment": "commitment",
+    "TaxAdjustment": "tax",
+    "CreditAdjustment": "credit",
 }
+_KINDS = {
+    "discount": "DiscountAdjustment",
+    "coupon": "CouponAdjustment",
+    "minimum": "MinimumAdjustment",
+    "maximum": "MaximumAdjustment",
+    "tax": "TaxAdjustment",
+    "credit": "CreditAdjustment",
+}
+
+# `kind:` name → adjustment class
+KINDS: LazyRegistry[type[Adjustment]] = LazyRegistry({kind: f"{__name__}.{_CLASSES[name]}:{name}" for kind, name in _KINDS.items()})
+
+
+def __getattr__(name: str) -> Any:
+    module = _CLASSES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = globals()[name] = getattr(importlib.import_module(f"{__name__}.{module}"), name)  # found once
+    return value
+
 
 __all__ = [
     "KINDS",

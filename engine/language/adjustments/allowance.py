@@ -8,11 +8,11 @@ shows, per meter, how much of the pool it used.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from engine.core.money import ZERO, text
+from engine.core.records import dataclass
 from engine.language.adjustments.base import FactWriter
 
 

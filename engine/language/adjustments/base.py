@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
 from engine.core.exact import Number, round_to
 from engine.core.money import ONE, PRICING_CONTEXT, ZERO, Rounding, text
 from engine.core.periods import Period, periods_since
+from engine.core.records import dataclass
 from engine.language.source import PathItem
 
 Scope = frozenset[str] | None  # the charge ids an adjustment applies to; None: every line before it

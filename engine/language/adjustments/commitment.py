@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from engine.core.money import text
+from engine.core.records import dataclass
 from engine.language.adjustments.base import Adjustment, AdjustmentSpec, Common, FactWriter, Ledger, money
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from engine.core.money import text
 from engine.core.periods import periods_since
+from engine.core.records import dataclass, field
 from engine.language.adjustments.base import Adjustment, AdjustmentSpec, Common, FactWriter, Ledger, money, percent_text
 from engine.language.adjustments.discount import one_of, take_off
 

@@ -7,10 +7,10 @@ invoice shows the credit, the amount due and the balance left. The caller keeps 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from engine.core.money import ZERO, text
+from engine.core.records import dataclass
 from engine.language.adjustments.base import Adjustment, AdjustmentSpec, Common, CreditUse, FactWriter, Ledger, Step
 
 

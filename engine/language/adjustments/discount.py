@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from engine.core.money import ZERO, text
+from engine.core.records import dataclass
 from engine.language.adjustments.base import (
     Adjustment,
     AdjustmentSpec,

@@ -7,12 +7,12 @@ the place of the table (see docs/tariff-format.md, "Taxes").
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from engine.core.exact import add, divide, multiply, round_to
 from engine.core.money import ROUNDING_CONTEXT, ROUNDING_MODES, ZERO, text
+from engine.core.records import dataclass, field
 from engine.language.adjustments.base import Adjustment, AdjustmentSpec, Common, FactWriter, Ledger, money, percent_of, percent_text
 
 

@@ -19,7 +19,6 @@ import datetime as dt
 import decimal
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
@@ -28,6 +27,7 @@ from engine.core import exact
 from engine.core.exact import Number
 from engine.core.money import ONE, PRICING_CONTEXT, ZERO, text
 from engine.core.periods import Period
+from engine.core.records import dataclass, fields
 from engine.language.expressions import EvaluationError, Expression
 from engine.language.source import PathItem
 
@@ -254,7 +254,7 @@ class Charge:
 
     def expressions(self) -> Iterator[Expression]:
         """Every expression the charge evaluates (`when` included)."""
-        for name in self.__dataclass_fields__:
+        for name in (f.name for f in fields(self)):
             value = getattr(self, name)
             if isinstance(value, Expression):
                 yield value

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from engine.core.exact import subtract
 from engine.core.money import ONE, PRICING_CONTEXT, ZERO, text
 from engine.core.periods import Period
+from engine.core.records import dataclass
 from engine.language.charges.base import (
     Charge,
     Common,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from engine.core.money import ONE, text
 from engine.core.periods import Period
+from engine.core.records import dataclass
 from engine.language.charges.base import (
     Charge,
     Common,

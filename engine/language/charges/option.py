@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, ClassVar
 
 from engine.core.money import ONE, ZERO, text
 from engine.core.periods import Period
+from engine.core.records import dataclass
 from engine.core.values import shown
 from engine.language.charges.base import (
     Charge,

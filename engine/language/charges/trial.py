@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from engine.core.money import ONE, ZERO, text
 from engine.core.periods import Period
+from engine.core.records import dataclass
 from engine.language.charges.base import (
     Charge,
     Common,

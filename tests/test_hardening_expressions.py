@@ -275,7 +275,13 @@ def _sandboxed(text: str, a: Any, b: Any, s: Any) -> None:
         result = evaluate(text, {"a": a, "b": b, "s": s}, frozenset({"a", "b", "s"}))
     except EvaluationError:
         return
-    assert isinstance(result, Decimal | bool)
+    assert isinstance(result, Decimal | Fraction | bool)
+    if isinstance(result, Fraction):  # an exact quotient stays a fraction only while it does not terminate
+        denominator = result.denominator
+        for prime in (2, 5):
+            while denominator % prime == 0:
+                denominator //= prime
+        assert denominator != 1, result
 
 
 @given(EXPRESSION_TREES, VALUES, VALUES, VALUES)

@@ -20,6 +20,7 @@ import datetime as dt
 import decimal
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from types import CodeType
 from typing import Any
 
 from engine.core.exact import Number, round_to, written
@@ -50,10 +51,30 @@ def write(version: m.TariffVersion, plan: m.EditionPlan) -> tuple[Rate, str]:
     """The edition's function, and its source for reading."""
     writer = _Writer(version, plan)
     source = writer.function()
-    code = compile(source, f"<fast path: {version.file}, {plan.edition.name}>", "exec")
+    code = _compiled(source, f"<fast path: {version.file}>")
     exec(code, writer.namespace)  # noqa: S102 - fixed fragments and invented names only (see the module docstring)
     rate: Rate = writer.namespace["rate"]
     return rate, source
+
+
+_CODE: dict[tuple[str, str], CodeType] = {}  # compiled functions by source: editions alike share one
+_KEPT = 256  # functions kept before starting over
+
+
+def _compiled(source: str, name: str) -> CodeType:
+    """The function's code, compiled once for all the editions that write the same source.
+
+    Editions with the same charges write the same lines (the values differ, and they are bound, not
+    written), and Python compiles a generated function at several µs per line: a tariff of 1,000
+    charges on 50 editions compiles one function instead of 50. The code holds no value of its
+    own; each edition runs it in its own namespace."""
+    key = (source, name)
+    code = _CODE.get(key)
+    if code is None:
+        if len(_CODE) >= _KEPT:
+            _CODE.clear()
+        code = _CODE[key] = compile(source, name, "exec")
+    return code
 
 
 class _Writer:
@@ -76,7 +97,8 @@ class _Writer:
         return name
 
     def emit(self, depth: int, *lines: str) -> None:
-        self.code += ["    " * depth + line for line in lines]
+        indent = "    " * depth
+        self.code.extend(indent + line for line in lines)
 
     def function(self) -> str:
         version = self.version
@@ -110,7 +132,7 @@ class _Writer:
         Python compiles a generated function at about 9 µs per line)."""
         i, key = self.meter_index[name], self.bind(name)
         low, high = self.bind(int(ceil(meter.minimum))), self.bind(int(floor(meter.maximum)))
-        read = self.bind(_reader(meter))
+        read = self.bind(_READERS.get(meter) or _reader(meter))
         self.emit(1, f"raw = usage.get({key})", f"if type(raw) is int and {low} <= raw <= {high}:", f"    m{i} = raw", "else:")
         self.emit(2, f"m{i} = {read}(raw, period)", f"if m{i} is None:", "    return None")
         if counted:
@@ -256,9 +278,19 @@ def _meter_check(meter: m.Meter) -> Callable[[Any, Period], bool]:
     return check
 
 
+_READERS: dict[m.Meter, Callable[[Any, Period], Any]] = {}  # by meter: the editions pricing one meter share its reader
+
+
 def _reader(meter: m.Meter) -> Callable[[Any, Period], Any]:
     """A meter's value given as anything but a whole number within bounds: a series aggregated, a decimal
     for a decimal meter; None for anything the general path must see (missing, out of bounds, another type)."""
+    if len(_READERS) >= _KEPT * 16:
+        _READERS.clear()
+    read = _READERS[meter] = _new_reader(meter)
+    return read
+
+
+def _new_reader(meter: m.Meter) -> Callable[[Any, Period], Any]:
     series = _series_reader(meter)
     precise = None if meter.type == "integer" else _precise(meter)
     lowest, highest = meter.minimum, meter.maximum

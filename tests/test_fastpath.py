@@ -382,3 +382,22 @@ def test_a_meter_another_edition_prices_is_checked_all_the_same(tmp_path):
             assert found == engine.quote(tariff, base).to_json()  # a meter e0 does not price adds nothing
     assert assert_same(tariff, {**base, "usage": {**base["usage"], "u9_9": 1}})[0] == "refused"  # not a meter of the tariff
     assert assert_same(tariff, {**base, "addons": {"x1": True}})[0] == "refused"  # an add-on e0 does not offer
+
+
+def test_an_edition_of_many_meters_reads_them_in_a_loop_and_prices_alike(tmp_path):
+    from benchmarks.large import tariff_text, usage
+
+    directory = tmp_path / "large"
+    directory.mkdir()
+    (directory / "2026-01-01.yaml").write_text(tariff_text(40, 2), "utf-8")  # 40 meters, each priced on both editions
+    tariff = engine.load_tariff(directory)
+    version = tariff.versions[0]
+    source = fast_plan(version, version.plans["e1"]).source
+    assert "meters, counts = " in source and "usage.get(" not in source  # read in one loop, not line by line
+    for base in usage(40, 2, 3):
+        assert fast_invoice(tariff, base) == reference(tariff, base)
+        for meter in ("m0", "m1", "m2", "m3", "m39", "m40"):  # per unit, blocks, tiers, a conditional fee, the last; unknown
+            for value in ODD_VALUES["meter"]:
+                document = json.loads(json.dumps(base, default=str), parse_float=Decimal)
+                set_path(document, ("meter", meter), value)
+                assert_same(tariff, document)

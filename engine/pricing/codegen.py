@@ -57,6 +57,9 @@ def write(version: m.TariffVersion, plan: m.EditionPlan) -> tuple[Rate, str]:
     return rate, source
 
 
+# Meters an edition's rater reads line by line, inline; an edition pricing more reads them in one loop: the code
+# stays small (Python compiles a generated function at several µs per line) and the loop's few lines stay hot.
+_UNROLLED_METERS = 32
 _CODE: dict[tuple[str, str], CodeType] = {}  # compiled functions by source: editions alike share one
 _KEPT = 256  # functions kept before starting over
 
@@ -89,6 +92,7 @@ class _Writer:
         self.meters = sorted(plan.required_meters)
         self.options = sorted(plan.offers.keys() | (used & version.options.keys()))
         self.meter_index = {name: index for index, name in enumerate(self.meters)}
+        self.looped = len(self.meters) > _UNROLLED_METERS
         self.option_index = {name: index for index, name in enumerate(self.options)}
 
     def bind(self, value: Any) -> str:
@@ -108,8 +112,12 @@ class _Writer:
         others = self.bind(_other_meters(version, self.meters))
         self.emit(1, f"if not addons.keys() <= {options}:", "    return None")
         self.emit(1, f"if not usage.keys() <= {meters} and not {others}(usage, period):", "    return None")
-        for name in self.meters:
-            self.meter(name, version.meters[name], counted=general)
+        if self.looped:
+            table = self.bind(_meters_reader(version, self.meters))
+            self.emit(1, f"meters, counts = {table}(usage, period)", "if meters is None:", "    return None")
+        else:
+            for name in self.meters:
+                self.meter(name, version.meters[name], counted=general)
         self.addons()
         depth = 1
         if general:
@@ -152,7 +160,9 @@ class _Writer:
         version = self.version
         self.emit(1, f"values = {self.bind(dict(self.plan.edition.attributes))}.copy()", "activations = {}", "details = {}")
         self.emit(1, f"values[{self.bind('period_days')}] = values[{self.bind('active_days')}] = Decimal(period.days)")
-        for name in self.meters:  # each one priced, so each one given
+        if self.looped:
+            self.emit(1, f"{self.bind(_meters_filler(version, self.meters))}(values, details, meters, counts)")
+        for name in [] if self.looped else self.meters:  # each one priced, so each one given
             i, key = self.meter_index[name], self.bind(name)
             self.emit(1, f"values[{key}] = Decimal(m{i})", f"details[{key}] = ({self.bind(version.meters[name].aggregation)}, n{i})")
         for name in self.options:
@@ -188,7 +198,10 @@ class _Writer:
     def meter_variable(self, name: str) -> tuple[m.Meter, str] | None:
         """A declared meter and the variable holding its value in the rater."""
         meter = self.version.meters.get(name)
-        return None if meter is None or name not in self.meter_index else (meter, f"m{self.meter_index[name]}")
+        if meter is None or name not in self.meter_index:
+            return None
+        i = self.meter_index[name]
+        return meter, f"meters[{i}]" if self.looped else f"m{i}"
 
     def option_variable(self, name: str) -> str:
         return f"o{self.option_index[name]}"
@@ -266,6 +279,44 @@ def _other_meters(version: m.TariffVersion, used: list[str]) -> Callable[[Mappin
         return True
 
     return valid
+
+
+def _meters_reader(version: m.TariffVersion, names: list[str]) -> Callable[[Mapping[str, Any], Period], Any]:
+    """The meters `names` read in one loop, checked as `_Writer.meter` writes it: (values, counts), or (None, None)."""
+    rows = []
+    for name in names:
+        meter = version.meters[name]
+        rows.append((name, int(ceil(meter.minimum)), int(floor(meter.maximum)), _READERS.get(meter) or _reader(meter)))
+
+    def read_all(usage: Mapping[str, Any], period: Period) -> tuple[list[Any], list[int]] | tuple[None, None]:
+        values: list[Any] = []
+        counts: list[int] = []
+        for key, low, high, read in rows:
+            raw = usage.get(key)
+            if type(raw) is int and low <= raw <= high:
+                values.append(raw)
+                counts.append(1)
+                continue
+            value = read(raw, period)
+            if value is None:
+                return None, None
+            values.append(value)
+            counts.append(len(raw) if type(raw) is list else 1)
+        return values, counts
+
+    return read_all
+
+
+def _meters_filler(version: m.TariffVersion, names: list[str]) -> Callable[[dict[str, Any], dict[str, Any], list[Any], list[int]], None]:
+    """What `_Writer.checked` writes for each meter, in one loop over the values `_meters_reader` read."""
+    keys = [(name, version.meters[name].aggregation) for name in names]
+
+    def fill(values: dict[str, Any], details: dict[str, Any], meters: list[Any], counts: list[int]) -> None:
+        for (key, aggregation), value, count in zip(keys, meters, counts, strict=True):
+            values[key] = Decimal(value)
+            details[key] = (aggregation, count)
+
+    return fill
 
 
 def _meter_check(meter: m.Meter) -> Callable[[Any, Period], bool]:

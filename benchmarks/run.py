@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         if "large" in sections:  # benchmarks/large.py: 10 to 1,000 charges on 1 to 50 editions
             from benchmarks.large import large_rows
 
-            rows += large_rows(Path(scratch), rounds)
+            rows += large_rows(Path(scratch), rounds, fresh=not args.quick)
         if "cli" in sections:
             rows += cold_cli(runs)
         if "billrun" in sections:

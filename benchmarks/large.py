@@ -23,12 +23,14 @@ from benchmarks.targets import Target, ratio_at_most, value_at_most
 
 SIZES = tuple((charges, editions) for charges in (10, 100, 1000) for editions in (1, 10, 50))
 LARGEST = SIZES[-1]
+OWN_SIZES = ((20, 1), (1000, 50))  # 20 charges on each edition: the same invoices, from a tariff 50 times larger
 MODELS = ("per_unit", "blocks", "tiered", "flat")
 Rows = list[tuple[str, str, str] | Target]
 
 
-def tariff_text(charges: int, editions: int) -> str:
-    """The tariff's YAML: one meter per charge, every charge on every edition."""
+def tariff_text(charges: int, editions: int, own: bool = False) -> str:
+    """The tariff's YAML: one meter per charge, every charge on every edition (with `own`, charge i on edition
+    i mod `editions` alone: each edition prices its own share of the charges)."""
     names = ", ".join(f"e{index}" for index in range(editions))
     lines = [
         "id: large",
@@ -46,7 +48,7 @@ def tariff_text(charges: int, editions: int) -> str:
         "charges:",
     ]
     for index in range(charges):
-        lines += _charge(index, names)
+        lines += _charge(index, f"e{index % editions}" if own else names)
     return "\n".join(lines) + "\n"
 
 
@@ -64,18 +66,16 @@ def _charge(index: int, editions: str) -> list[str]:
     return [*head, f"    when: m{index} > 0", f"    price: {cents}.99"]
 
 
-def usage(charges: int, editions: int, count: int, seed: int = 15) -> list[dict[str, Any]]:
-    """`count` documents, each with every meter of the tariff above 0 (one invoice line per charge)."""
+def usage(charges: int, editions: int, count: int, seed: int = 15, own: bool = False) -> list[dict[str, Any]]:
+    """`count` documents, each with every meter its edition prices, above 0 (one invoice line per charge there)."""
     rng = random.Random(seed)
-    return [
-        {
-            "account": str(index),
-            "period": "2026-03",
-            "edition": f"e{rng.randrange(editions)}",
-            "usage": {f"m{meter}": rng.randrange(1, 20000) for meter in range(charges)},
-        }
-        for index in range(count)
-    ]
+    documents = []
+    for index in range(count):
+        edition = rng.randrange(editions)
+        meters = range(edition, charges, editions) if own else range(charges)
+        values = {f"m{meter}": rng.randrange(1, 20000) for meter in meters}
+        documents.append({"account": str(index), "period": "2026-03", "edition": f"e{edition}", "usage": values})
+    return documents
 
 
 # -- the section -------------------------------------------------------------------------------------------
@@ -91,15 +91,16 @@ def large_rows(scratch: Path, rounds: int, fresh: bool = True) -> Rows:
         files = {size: _write(scratch, *size) for size in SIZES}
         measured = {size: _load_and_compile(files[size], *size, rounds) for size in SIZES}
         base = _parse_and_compile_seconds(_write(scratch, 1, 1), rounds)[1]  # what every version costs, whatever its charges
+        owned = {(charges, editions, True): _own_tariff(scratch, charges, editions) for charges, editions in OWN_SIZES}
     finally:
         del os.environ["TARIFF_ENGINE_CACHE"]
-    per_line = _per_line({size: figures["tariff"] for size, figures in measured.items()}, rounds)
+    per_line = _per_line({**{(*size, False): figures["tariff"] for size, figures in measured.items()}, **owned}, rounds)
     seconds, peak = _fresh_load(files[LARGEST]) if fresh else (None, 0)
     rows: Rows = []
     for (charges, editions), figures in measured.items():
         pairs = charges * editions
         figures["per_pair"] = (figures["compile"] - base) / max(1, pairs - 1)
-        figures["per_line"] = per_line[(charges, editions)]
+        figures["per_line"] = per_line[charges, editions, False]
         rows.append(
             (
                 f"large: {charges:,} charges × {editions} editions",
@@ -117,7 +118,27 @@ def large_rows(scratch: Path, rounds: int, fresh: bool = True) -> Rows:
                 f"import and load, no cache; peak RSS {peak / 1e6:.0f} MB",
             )
         )
-    return rows + _targets(measured, seconds)
+    for charges, editions in OWN_SIZES:
+        what = f"{charges // editions} charges on each of {editions} edition{'s' if editions > 1 else ''}"
+        rows.append((f"large: {charges:,} charges, {what}", f"{per_line[charges, editions, True] * 1e6:.2f} µs", "per invoice line"))
+    small, large = (per_line[charges, editions, True] for charges, editions in OWN_SIZES)
+    own_target = ratio_at_most(
+        "pricing per line flat, 20 charges per edition",
+        f"{large * 1e6:.2f} µs per line at {OWN_SIZES[1][0]:,} charges on {OWN_SIZES[1][1]} editions",
+        large / small,
+        1.5,
+        f"{small * 1e6:.2f} µs at {OWN_SIZES[0][0]} on 1",
+    )
+    return [*rows, *_targets(measured, seconds), own_target]
+
+
+def _own_tariff(scratch: Path, charges: int, editions: int) -> Any:
+    import engine
+
+    directory = scratch / f"own-{charges}-{editions}" / "large"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "2026-01-01.yaml").write_text(tariff_text(charges, editions, own=True), "utf-8")
+    return engine.load_tariff(directory)
 
 
 def _targets(measured: dict[tuple[int, int], dict[str, Any]], fresh: float | None) -> list[Target]:
@@ -182,16 +203,17 @@ def _parse_and_compile_seconds(path: Path, rounds: int) -> tuple[float, float]:
     return parse, statistics.median(_seconds(lambda: compiler.compile_version(document)) for _ in range(rounds))
 
 
-def _per_line(tariffs: dict[tuple[int, int], Any], rounds: int) -> dict[tuple[int, int], float]:
+def _per_line(tariffs: dict[tuple[int, int, bool], Any], rounds: int) -> dict[tuple[int, int, bool], float]:
     """Seconds per invoice line of each size, the sizes priced in turns in each round (a busy machine slows all alike)."""
     import engine
 
     documents, lines = {}, {}
-    for (charges, editions), tariff in tariffs.items():
-        documents[charges, editions] = usage(charges, editions, max(10, 4000 // charges))
-        lines[charges, editions] = sum(len(engine.quote(tariff, d).lines) for d in documents[charges, editions])  # raters written
-        assert lines[charges, editions] == charges * len(documents[charges, editions])
-    times: dict[tuple[int, int], list[float]] = {size: [] for size in tariffs}
+    for (charges, editions, own), tariff in tariffs.items():
+        lines_each = charges // editions if own else charges
+        batch = documents[charges, editions, own] = usage(charges, editions, max(10, 4000 // lines_each), own=own)
+        lines[charges, editions, own] = sum(len(engine.quote(tariff, d).lines) for d in batch)  # raters written
+        assert lines[charges, editions, own] == lines_each * len(batch)
+    times: dict[tuple[int, int, bool], list[float]] = {size: [] for size in tariffs}
     order = list(tariffs)
     for index in range(rounds):
         for size in order[index % len(order) :] + order[: index % len(order)]:

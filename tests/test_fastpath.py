@@ -353,22 +353,23 @@ def own_charges_tariff(editions: int) -> str:
 
 def test_an_edition_rater_holds_its_own_charges_only(tmp_path):
     sources = []
-    for editions in (1, 40):
+    for editions in (12, 40):
         directory = tmp_path / str(editions) / "own"
         directory.mkdir(parents=True)
         (directory / "2026-01-01.yaml").write_text(own_charges_tariff(editions), "utf-8")
         version = engine.load_tariff(directory).versions[0]
         sources.append(fast_plan(version, version.plans["e0"]).source)
-    # 40 editions of 4 charges, 120 meters and 40 add-ons: e0's function is the one of the tariff of e0 alone,
-    # bound names aside (k<n> counts the values bound before it).
+    # 12 editions of 4 charges (36 meters, 12 add-ons) or 40 (120 meters, 40 add-ons): e0's function is the same,
+    # bound names aside (k<n> counts the values bound before it). Over 32 meters, the others are checked only when given.
     assert re.sub(r"\bk\d+\b", "k", sources[0]) == re.sub(r"\bk\d+\b", "k", sources[1])
     assert sources[0].count("usage.get(") == 3
 
 
-def test_a_meter_another_edition_prices_is_checked_all_the_same(tmp_path):
+@pytest.mark.parametrize("editions", [3, 12])  # 9 meters, each checked inline; 36, those given checked by one function
+def test_a_meter_another_edition_prices_is_checked_all_the_same(tmp_path, editions):
     directory = tmp_path / "own"
     directory.mkdir()
-    (directory / "2026-01-01.yaml").write_text(own_charges_tariff(3), "utf-8")
+    (directory / "2026-01-01.yaml").write_text(own_charges_tariff(editions), "utf-8")
     tariff = engine.load_tariff(directory)
     base = {"account": "a", "period": "2026-03", "edition": "e0", "usage": {"u0_0": 7, "u0_1": 35, "u0_2": 4}, "addons": {"x0": True}}
     # 7 × 0.5 = 3.50; ceil((35 - 10) / 10) = 3 blocks × 2 = 6.00; 4 > 3: 7.00; x0 bought: 1.25. 3.50 + 6.00 + 7.00 + 1.25 = 17.75

@@ -108,10 +108,17 @@ class _Writer:
         version = self.version
         charges = [(charge, self.quick_charge(charge)) for charge in self.plan.charges]
         general = any(fragment is None for _, fragment in charges)
-        meters, options = self.bind(frozenset(self.meters)), self.bind(version.options.keys())
-        others = self.bind(_other_meters(version, self.meters))
-        self.emit(1, f"if not addons.keys() <= {options}:", "    return None")
-        self.emit(1, f"if not usage.keys() <= {meters} and not {others}(usage, period):", "    return None")
+        options = self.bind(version.options.keys())
+        if len(version.meters) <= _UNROLLED_METERS:  # a small tariff: the meters the edition does not price checked inline too
+            self.emit(1, f"if not (usage.keys() <= {self.bind(version.meters.keys())} and addons.keys() <= {options}):", "    return None")
+            priced = set(self.meters)
+            for name in version.meters:
+                if name not in priced:
+                    self.other_meter(name, version.meters[name])
+        else:  # only those given are checked, by one function
+            meters, others = self.bind(frozenset(self.meters)), self.bind(_other_meters(version, self.meters))
+            self.emit(1, f"if not addons.keys() <= {options}:", "    return None")
+            self.emit(1, f"if not usage.keys() <= {meters} and not {others}(usage, period):", "    return None")
         if self.looped:
             table = self.bind(_meters_reader(version, self.meters))
             self.emit(1, f"meters, counts = {table}(usage, period)", "if meters is None:", "    return None")
@@ -145,6 +152,14 @@ class _Writer:
         self.emit(2, f"m{i} = {read}(raw, period)", f"if m{i} is None:", "    return None")
         if counted:
             self.emit(1, f"n{i} = len(raw) if type(raw) is list else 1")
+
+    def other_meter(self, name: str, meter: m.Meter) -> None:
+        """A meter the edition does not price: checked when given, as `meter` checks it, and not read."""
+        low, high = self.bind(int(ceil(meter.minimum))), self.bind(int(floor(meter.maximum)))
+        read = self.bind(_READERS.get(meter) or _reader(meter))
+        self.emit(1, f"raw = usage.get({self.bind(name)})")
+        self.emit(1, f"if raw is not None and not (type(raw) is int and {low} <= raw <= {high}) and {read}(raw, period) is None:")
+        self.emit(2, "return None")
 
     def addons(self) -> None:
         """`o<j>`: each add-on as bought (True, the offered value, the activation date) or None."""

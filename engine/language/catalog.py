@@ -69,7 +69,7 @@ def _compiled_file_named(path: Path, name: str, read: Reader) -> tuple[m.TariffV
     return version, problems
 
 
-# What compiling costs, measured (python -m benchmarks --only large prints it again): compiling a version and
+# What compiling costs, measured (`python -m benchmarks --only large` times the compile alone): compiling a version and
 # writing the rater of each of its editions takes about NS_PER_EDITION for each edition, NS_PER_PAIR for each
 # charge on each edition it prices and NS_PER_VALUE for each value of those charges, counted once per edition
 # (a shared tier list of 3,000 values on 1,000 editions is 9,000,000 values); memory likewise. Measured on the

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import CodeType
@@ -60,7 +61,7 @@ def write(version: m.TariffVersion, plan: m.EditionPlan) -> tuple[Rate, str]:
 # Meters an edition's rater reads line by line, inline; an edition pricing more reads them in one loop: the code
 # stays small (Python compiles a generated function at several µs per line) and the loop's few lines stay hot.
 _UNROLLED_METERS = 32
-_CODE: dict[tuple[str, str], CodeType] = {}  # compiled functions by source: editions alike share one
+_CODE: dict[tuple[bytes, str], CodeType] = {}  # compiled functions by source: editions alike share one
 _KEPT = 256  # functions kept before starting over
 
 
@@ -71,7 +72,7 @@ def _compiled(source: str, name: str) -> CodeType:
     written), and Python compiles a generated function at several µs per line: a tariff of 1,000
     charges on 50 editions compiles one function instead of 50. The code holds no value of its
     own; each edition runs it in its own namespace."""
-    key = (source, name)
+    key = (hashlib.sha256(source.encode()).digest(), name)  # the digest, not the text, is kept
     code = _CODE.get(key)
     if code is None:
         if len(_CODE) >= _KEPT:

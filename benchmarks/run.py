@@ -2,7 +2,7 @@
 
     python -m benchmarks            # everything, with the full 1,000,000-record bill run (about 80 s here)
     python -m benchmarks --quick    # the same table in about 20 s (20,000 records, fewer rounds)
-    python -m benchmarks --only page   # one section: invoice, periods, terms, load, cli, billrun, http, page or spark
+    python -m benchmarks --only page   # one section: invoice, periods, terms, load, large, cli, billrun, http, page or spark
     python -m benchmarks --only spark  # bill runs on Spark local[2] against the local run (benchmarks/spark.py)
 
 Run it from the repository root (or with the engine installed). It prints one table; each
@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, help="records in the bill run (default: 1,000,000; 20,000 with --quick)")
     parser.add_argument(
         "--only",
-        default="invoice,periods,load,cli,billrun,http,page",
-        help="sections to run, comma-separated: invoice, periods, terms, load, cli, billrun, http, page, spark (default: all but spark)",
+        default="invoice,periods,load,large,cli,billrun,http,page",
+        help="sections, comma-separated: invoice, periods, terms, load, large, cli, billrun, http, page, spark (default: all but spark)",
     )
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of the engine pricing invoices")
     args = parser.parse_args(argv)
@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         if "load" in sections:
             rows += load_and_compile(runs)
             rows += load_rows(max(5, runs // 3))  # benchmarks/loading.py: per KB, several sizes
+        if "large" in sections:  # benchmarks/large.py: 10 to 1,000 charges on 1 to 50 editions
+            from benchmarks.large import large_rows
+
+            rows += large_rows(Path(scratch), rounds, fresh=not args.quick)
         if "cli" in sections:
             rows += cold_cli(runs)
         if "billrun" in sections:

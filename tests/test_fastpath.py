@@ -322,3 +322,83 @@ def test_hostile_text_in_a_tariff_stays_data(tmp_path):
         tariff, {"account": "a", "period": "2024-02", "edition": "basic", "usage": {"storage_gb": 1, "calls": 1, "users": 1}}
     )
     assert "os.system" in invoice.lines[0].description
+
+
+def own_charges_tariff(editions: int) -> str:
+    """Edition e<k> prices the meters u<k>_0 .. u<k>_2 alone, with a per-unit, a blocks and a conditional flat charge."""
+    lines = [
+        "id: own",
+        'version: "1"',
+        "effective_from: 2026-01-01",
+        "currency: EUR",
+        "description: each edition its own charges",
+        "billing_cycle: {period: calendar_month}",
+        "settlement: {mode: postpaid, deduction_window: {from_day: 1, until_day: 5}}",
+        "rounding: {scale: 2, mode: half_up, apply: per_line}",
+        "editions:",
+        *(f"  e{k}: {{}}" for k in range(editions)),
+        "options:",
+        *(f"  x{k}: {{type: switch}}" for k in range(editions)),
+        "meters:",
+        *(f"  u{k}_{j}: {{type: integer, aggregation: max, minimum: 0, maximum: 1000000}}" for k in range(editions) for j in range(3)),
+        "charges:",
+    ]
+    for k in range(editions):
+        lines += [f"  a{k}: {{model: per_unit, quantity: u{k}_0, unit_price: 0.5, editions: [e{k}]}}"]
+        lines += [f"  b{k}: {{model: blocks, quantity: u{k}_1, included: 10, block_size: 10, price: 2, editions: [e{k}]}}"]
+        lines += [f"  c{k}: {{model: flat, when: u{k}_2 > 3, price: 7, editions: [e{k}]}}"]
+        lines += [f"  d{k}: {{model: option, option: x{k}, table: [{{value: true, price: 1.25}}], editions: [e{k}]}}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_an_edition_rater_holds_its_own_charges_only(tmp_path):
+    sources = []
+    for editions in (12, 40):
+        directory = tmp_path / str(editions) / "own"
+        directory.mkdir(parents=True)
+        (directory / "2026-01-01.yaml").write_text(own_charges_tariff(editions), "utf-8")
+        version = engine.load_tariff(directory).versions[0]
+        sources.append(fast_plan(version, version.plans["e0"]).source)
+    # 12 editions of 4 charges (36 meters, 12 add-ons) or 40 (120 meters, 40 add-ons): e0's function is the same,
+    # bound names aside (k<n> counts the values bound before it). Over 32 meters, the others are checked only when given.
+    assert re.sub(r"\bk\d+\b", "k", sources[0]) == re.sub(r"\bk\d+\b", "k", sources[1])
+    assert sources[0].count("usage.get(") == 3
+
+
+@pytest.mark.parametrize("editions", [3, 12])  # 9 meters, each checked inline; 36, those given checked by one function
+def test_a_meter_another_edition_prices_is_checked_all_the_same(tmp_path, editions):
+    directory = tmp_path / "own"
+    directory.mkdir()
+    (directory / "2026-01-01.yaml").write_text(own_charges_tariff(editions), "utf-8")
+    tariff = engine.load_tariff(directory)
+    base = {"account": "a", "period": "2026-03", "edition": "e0", "usage": {"u0_0": 7, "u0_1": 35, "u0_2": 4}, "addons": {"x0": True}}
+    # 7 × 0.5 = 3.50; ceil((35 - 10) / 10) = 3 blocks × 2 = 6.00; 4 > 3: 7.00; x0 bought: 1.25. 3.50 + 6.00 + 7.00 + 1.25 = 17.75
+    assert str(engine.quote(tariff, base).total) == "17.75"
+    for other in (5, [1, 9], 1_000_001, -1, True, "5", Decimal("1.5"), 1.5, None):
+        document = {**base, "usage": {**base["usage"], "u2_1": other}}
+        kind, found = assert_same(tariff, document)
+        assert (kind == "invoice") == (other == 5), (other, found)  # u2_1 is one whole number in [0, 1000000]
+        assert (fast_invoice(tariff, document) is not None) == (other == 5)  # the rater itself checks it
+        if kind == "invoice":
+            assert found == engine.quote(tariff, base).to_json()  # a meter e0 does not price adds nothing
+    assert assert_same(tariff, {**base, "usage": {**base["usage"], "u9_9": 1}})[0] == "refused"  # not a meter of the tariff
+    assert assert_same(tariff, {**base, "addons": {"x1": True}})[0] == "refused"  # an add-on e0 does not offer
+
+
+def test_an_edition_of_many_meters_reads_them_in_a_loop_and_prices_alike(tmp_path):
+    from benchmarks.large import tariff_text, usage
+
+    directory = tmp_path / "large"
+    directory.mkdir()
+    (directory / "2026-01-01.yaml").write_text(tariff_text(40, 2), "utf-8")  # 40 meters, each priced on both editions
+    tariff = engine.load_tariff(directory)
+    version = tariff.versions[0]
+    source = fast_plan(version, version.plans["e1"]).source
+    assert "meters, counts = " in source and "usage.get(" not in source  # read in one loop, not line by line
+    for base in usage(40, 2, 3):
+        assert fast_invoice(tariff, base) == reference(tariff, base)
+        for meter in ("m0", "m1", "m2", "m3", "m39", "m40"):  # per unit, blocks, tiers, a conditional fee, the last; unknown
+            for value in ODD_VALUES["meter"]:
+                document = json.loads(json.dumps(base, default=str), parse_float=Decimal)
+                set_path(document, ("meter", meter), value)
+                assert_same(tariff, document)

@@ -70,38 +70,63 @@ def _compiled_file_named(path: Path, name: str, read: Reader) -> tuple[m.TariffV
     return version, problems
 
 
-MAX_EXPANDED_VALUES = 200_000  # values compiled, counting a charge's once per edition it prices (docs/security.md)
+# What compiling costs, measured (`python -m benchmarks --only large` times the compile alone): compiling a version and
+# writing the rater of each of its editions takes about NS_PER_EDITION for each edition, NS_PER_PAIR for each
+# charge on each edition it prices and NS_PER_VALUE for each value of those charges, counted once per edition
+# (a shared tier list of 3,000 values on 1,000 editions is 9,000,000 values); memory likewise. Measured on the
+# 2-core development machine, shared (load average 4 to 6), Python 3.11, best of 3 (docs/security.md):
+# - 1,000 charges on 50 editions, a meter each (per unit, blocks, 4 tiers, a conditional flat fee in turn):
+#   50,000 pairs, 337,500 values: 3.69 s and 136 MB traced;
+# - an option table of 1,000 rows on 100 editions: 100 pairs, 300,300 values: 0.65 s and 34 MB;
+# - 1,000 flat fees on 50 editions: 50,000 pairs, 100,000 values: 0.71 s and 20 MB;
+# - 6,000 editions of one flat fee each: 0.97 s and 25.7 MB, 161 µs and 4,287 bytes an edition.
+# The table gives the cost of a value (2.2 µs, 115 bytes), the first the cost of a pair beyond its values
+# (59 µs, 1,950 bytes), the last the cost of an edition beyond its one pair (about 100 µs, 2,300 bytes):
+# the flat fees cost less, so the estimate errs on the side of refusing.
+NS_PER_EDITION, NS_PER_PAIR, NS_PER_VALUE = 100_000, 60_000, 2_200
+BYTES_PER_EDITION, BYTES_PER_PAIR, BYTES_PER_VALUE = 2_300, 2_000, 115
+MAX_LOAD_SECONDS = 10  # a version estimated to take longer than this to compile is refused before compiling
+MAX_LOAD_MEGABYTES = 512  # or more memory than this
 
 
 def _expansion_problems(source: Source) -> list[Diagnostic]:
-    """Refuse a document whose charges, once per edition, would make more than MAX_EXPANDED_VALUES values:
-    compile work and memory then stay within a fixed multiple of the size limit, however the tiers and
-    editions of a file multiply (1,000 editions sharing 3,000 tiers is 3,000,000 tier values)."""
+    """Refuse a document whose editions and charges would take more than MAX_LOAD_SECONDS or
+    MAX_LOAD_MEGABYTES to compile: the estimate counts each edition, each charge on each edition it
+    prices and each of its values there, so a file within the size limits cannot multiply its way past them (1,000
+    editions sharing 3,000 tiers is 9,004,000 values)."""
     data = source.data
     editions = data.get("editions") if isinstance(data, dict) else None
     charges = data.get("charges") if isinstance(data, dict) else None
     if not isinstance(charges, dict) or not isinstance(editions, dict):
         return []
-    total = 0
+    pairs = values = 0
     for spec in charges.values():
         if isinstance(spec, dict):
-            total += _expanded(spec, len(editions))
-    if total <= MAX_EXPANDED_VALUES:
+            priced, counted = _expanded(spec, len(editions))
+            pairs, values = pairs + priced, values + counted
+    nanoseconds = len(editions) * NS_PER_EDITION + pairs * NS_PER_PAIR + values * NS_PER_VALUE
+    megabytes = (len(editions) * BYTES_PER_EDITION + pairs * BYTES_PER_PAIR + values * BYTES_PER_VALUE) // 1_000_000
+    over = [f"{MAX_LOAD_SECONDS} s"] if nanoseconds > MAX_LOAD_SECONDS * 10**9 else []
+    over += [f"{MAX_LOAD_MEGABYTES} MB"] if megabytes > MAX_LOAD_MEGABYTES else []
+    if not over:
         return []
     message = (
-        f"the charges make {total} values once priced for each edition they apply to, over the limit of {MAX_EXPANDED_VALUES}"
+        f"the charges make {pairs:,} charge-edition pairs and {values:,} values once priced for each edition they apply to, "
+        f"an estimated {(nanoseconds + 5 * 10**8) // 10**9:,} s and {megabytes:,} MB to compile with the {len(editions):,} editions: "
+        f"over the limit of {' and '.join(over)}"
     )
     hint = "a long tier list shared by many editions multiplies: split the tariff, or give fewer editions the long list"
     return [source.diagnostic(["charges"], message, "size", hint=hint, key=True)]
 
 
-def _expanded(spec: dict[str, Any], editions: int) -> int:
-    """The values of one charge, counted for each edition it prices (an edition's overrides replace its own)."""
+def _expanded(spec: dict[str, Any], editions: int) -> tuple[int, int]:
+    """The editions one charge prices, and its values counted for each of them (an edition's overrides replace its own)."""
     scope = spec.get("editions")
     base = sum(_values(item) for key, item in spec.items() if key != "editions")
     if isinstance(scope, dict):
-        return sum(base + _values(override) for override in scope.values())
-    return base * (len(scope) if isinstance(scope, list) else editions)
+        return len(scope), sum(base + _values(override) for override in scope.values())
+    priced = len(scope) if isinstance(scope, list) else editions
+    return priced, base * priced
 
 
 def _values(node: Any) -> int:

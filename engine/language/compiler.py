@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.core.errors import Diagnostic, did_you_mean
 from engine.core.money import DEFAULT_QUANTITY_SCALE, Rounding, decimals_of
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 # Unit prices are rates (0.0015 per message is normal): only the amount they produce is rounded.
 _MONEY_KEYS = ("price", "flat_fee", "price_after")
 _TERMS_SECTIONS = ("adjustments", "allowances", "tags", "price_books")
+T = TypeVar("T")
 
 
 class _Compiler:
@@ -44,6 +45,10 @@ class _Compiler:
         self.scale = int(source.data["rounding"]["scale"])
         self.edition_name = ""  # the edition whose charge parameters are being compiled
         self.names_unknown = False  # an expression was rejected: "unused" cannot be told
+        # Work done once per compile, not once per edition (a charge on 50 editions parses its quantity once):
+        self.compiled: dict[str, Expression] = {}  # by text; another edition only checks the names are its own
+        self.allowed: dict[str, frozenset[str]] = {}  # the names each edition's expressions may use
+        self.once: dict[tuple[tuple[PathItem, ...], ...], Any] = {}  # what a model builds from one YAML node (`Spec.once`)
 
     # -- reporting -------------------------------------------------------------
     def error(self, path: list[PathItem], message: str, rule: str, hint: str | None = None, *, key: bool = False) -> None:
@@ -191,6 +196,9 @@ class _Compiler:
         available = spec["editions"]
         overrides: Mapping[str, Any] = available if isinstance(available, Mapping) else {}
         names = list(available)
+        shared = {k: v for k, v in spec.items() if k != "editions"}  # read once: the editions without overrides share it
+        shared_paths: dict[str, list[PathItem]] = {k: [*base, k] for k in shared}
+        common = {"source": self.source_ref(["charges", charge_id])}
         for index, edition in enumerate(names):
             if edition not in editions:
                 where: list[PathItem] = [*base, "editions", edition if overrides else index]
@@ -204,8 +212,7 @@ class _Compiler:
         for edition in names:
             if edition not in editions:
                 continue
-            params = {k: v for k, v in spec.items() if k != "editions"}
-            params_path: dict[str, list[PathItem]] = {k: [*base, k] for k in params}
+            params, params_path = dict(shared), dict(shared_paths)
             for key, value in (overrides.get(edition) or {}).items():
                 params[key] = value
                 params_path[key] = [*base, "editions", edition, key]
@@ -217,9 +224,9 @@ class _Compiler:
                 self.names_unknown = True  # the charge is not built: whether its meters are used cannot be told
                 continue
             self.check_money_scale(params, params_path)
-            allowed = self.allowed_names(meters, options, editions[edition])
+            allowed = self.allowed.get(edition) or self.allowed.setdefault(edition, self.allowed_names(meters, options, editions[edition]))
             self.edition_name = edition
-            built = self.build(charge_id, edition, params, params_path, allowed, options, meters)
+            built = self.build(charge_id, edition, params, params_path, allowed, options, common)
             if built is not None:
                 yield edition, built
 
@@ -231,7 +238,7 @@ class _Compiler:
         paths: Mapping[str, list[PathItem]],
         allowed: frozenset[str],
         options: Mapping[str, m.Option],
-        meters: Mapping[str, m.Meter],
+        shared: Mapping[str, str],
     ) -> Charge | None:
         if "option" in params:
             self.priced_options.add(str(params["option"]))  # named by a charge: not unused, even if the charge fails
@@ -249,7 +256,7 @@ class _Compiler:
         common = {
             "id": charge_id,
             "description": params.get("description") or charge_id.replace("_", " "),
-            "source": self.source_ref(["charges", charge_id]),
+            "source": shared["source"],
             "unit": params.get("unit", ""),
             "when": spec.expression("when"),
         }
@@ -265,9 +272,18 @@ class _Compiler:
             return None
         value = params[key]
         if isinstance(value, Decimal | int) and not isinstance(value, bool):
-            return constant(Decimal(value))
-        if any(name in str(value) for name in DATE_NAMES):
+            number = str(Decimal(value))
+            found = self.compiled.get(number)
+            if found is None or found.names:
+                found = self.compiled[number] = constant(Decimal(value))
+            return found
+        text = str(value)
+        if any(name in text for name in DATE_NAMES):
             allowed |= DATE_NAMES  # the period's days, named only where used (the list of known names stays the tariff's)
+        known = self.compiled.get(text)
+        if known is not None and known.names <= allowed:
+            self.used_names |= known.names
+            return known  # compiled for another edition; the names check is the only part that depends on the edition
         try:
             compiled = compile_expression(str(value), allowed)
         except ExpressionError as problem:
@@ -275,6 +291,7 @@ class _Compiler:
             self.names_unknown = True  # the names of a rejected expression are not all known
             return None
         self.used_names |= compiled.names
+        self.compiled[text] = compiled
         return compiled
 
     def expression_error(self, path: list[PathItem], text: str, problem: ExpressionError) -> None:
@@ -353,9 +370,10 @@ class _Compiler:
     def plan(self, edition: m.Edition, charges: list[Charge], meters: Mapping[str, m.Meter]) -> m.EditionPlan:
         needed: set[str] = set()
         offers: dict[str, Charge] = {}
+        declared = meters.keys()
         for charge in charges:
             for expression in charge.expressions():
-                needed |= expression.names & set(meters)
+                needed |= declared & expression.names
             name = charge.option_name
             if name is not None:
                 if name in offers:
@@ -434,6 +452,13 @@ class _ChargeSpec:
 
     def money_scale(self, value: Any, path: list[PathItem]) -> None:
         self.compiler.money_scale(value, path)
+
+    def once(self, keys: tuple[str, ...], make: Callable[[], T]) -> T:
+        where = tuple(tuple(self.paths[key]) for key in keys)  # where the parameters are written: one node, one build
+        if where not in self.compiler.once:
+            self.compiler.once[where] = make()
+        found: T = self.compiler.once[where]
+        return found
 
     def error(self, path: list[PathItem], message: str, rule: str, hint: str | None = None, *, key: bool = False) -> None:
         self.compiler.error(path, message, rule, hint, key=key)

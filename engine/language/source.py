@@ -38,7 +38,7 @@ from engine.core.errors import Diagnostic
 from engine.core.records import dataclass, replace
 
 MAX_DOCUMENT_BYTES = 1_000_000
-MAX_NODES = 20_000  # mappings, lists and scalars; the shipped IM tariff has about 300
+MAX_NODES = 100_000  # mappings, lists and scalars; the IM tariff has about 300, 1,000 charges on 50 editions 76,639 (docs/security.md)
 MAX_DEPTH = 32
 MAX_NUMBER_LENGTH = 100
 PathItem = str | int

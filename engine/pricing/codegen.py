@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from types import CodeType
 from typing import Any
 
 from engine.core.exact import Number, round_to, written
@@ -50,10 +52,33 @@ def write(version: m.TariffVersion, plan: m.EditionPlan) -> tuple[Rate, str]:
     """The edition's function, and its source for reading."""
     writer = _Writer(version, plan)
     source = writer.function()
-    code = compile(source, f"<fast path: {version.file}, {plan.edition.name}>", "exec")
+    code = _compiled(source, f"<fast path: {version.file}>")
     exec(code, writer.namespace)  # noqa: S102 - fixed fragments and invented names only (see the module docstring)
     rate: Rate = writer.namespace["rate"]
     return rate, source
+
+
+# Meters an edition's rater reads line by line, inline; an edition pricing more reads them in one loop: the code
+# stays small (Python compiles a generated function at several µs per line) and the loop's few lines stay hot.
+_UNROLLED_METERS = 32
+_CODE: dict[tuple[bytes, str], CodeType] = {}  # compiled functions by source: editions alike share one
+_KEPT = 256  # functions kept before starting over
+
+
+def _compiled(source: str, name: str) -> CodeType:
+    """The function's code, compiled once for all the editions that write the same source.
+
+    Editions with the same charges write the same lines (the values differ, and they are bound, not
+    written), and Python compiles a generated function at several µs per line: a tariff of 1,000
+    charges on 50 editions compiles one function instead of 50. The code holds no value of its
+    own; each edition runs it in its own namespace."""
+    key = (hashlib.sha256(source.encode()).digest(), name)  # the digest, not the text, is kept
+    code = _CODE.get(key)
+    if code is None:
+        if len(_CODE) >= _KEPT:
+            _CODE.clear()
+        code = _CODE[key] = compile(source, name, "exec")
+    return code
 
 
 class _Writer:
@@ -63,8 +88,13 @@ class _Writer:
         self.code: list[str] = []
         self.finish = _finisher(version.rounding)
         self.quantity_scale = version.rounding.quantity_scale
-        self.meter_index = {name: index for index, name in enumerate(version.meters)}
-        self.option_index = {name: index for index, name in enumerate(version.options)}
+        # Only what this edition prices: its code grows with its own charges, not with the whole tariff's meters and options.
+        used = _names_used(plan)
+        self.meters = sorted(plan.required_meters)
+        self.options = sorted(plan.offers.keys() | (used & version.options.keys()))
+        self.meter_index = {name: index for index, name in enumerate(self.meters)}
+        self.looped = len(self.meters) > _UNROLLED_METERS
+        self.option_index = {name: index for index, name in enumerate(self.options)}
 
     def bind(self, value: Any) -> str:
         name = f"k{len(self.namespace)}"
@@ -72,16 +102,30 @@ class _Writer:
         return name
 
     def emit(self, depth: int, *lines: str) -> None:
-        self.code += ["    " * depth + line for line in lines]
+        indent = "    " * depth
+        self.code.extend(indent + line for line in lines)
 
     def function(self) -> str:
         version = self.version
         charges = [(charge, self.quick_charge(charge)) for charge in self.plan.charges]
         general = any(fragment is None for _, fragment in charges)
-        meters, options = self.bind(frozenset(version.meters)), self.bind(frozenset(version.options))
-        self.emit(1, f"if not (usage.keys() <= {meters} and addons.keys() <= {options}):", "    return None")
-        for name, meter in version.meters.items():
-            self.meter(name, meter, counted=general)
+        options = self.bind(version.options.keys())
+        if len(version.meters) <= _UNROLLED_METERS:  # a small tariff: the meters the edition does not price checked inline too
+            self.emit(1, f"if not (usage.keys() <= {self.bind(version.meters.keys())} and addons.keys() <= {options}):", "    return None")
+            priced = set(self.meters)
+            for name in version.meters:
+                if name not in priced:
+                    self.other_meter(name, version.meters[name])
+        else:  # only those given are checked, by one function
+            meters, others = self.bind(frozenset(self.meters)), self.bind(_other_meters(version, self.meters))
+            self.emit(1, f"if not addons.keys() <= {options}:", "    return None")
+            self.emit(1, f"if not usage.keys() <= {meters} and not {others}(usage, period):", "    return None")
+        if self.looped:
+            table = self.bind(_meters_reader(version, self.meters))
+            self.emit(1, f"meters, counts = {table}(usage, period)", "if meters is None:", "    return None")
+        else:
+            for name in self.meters:
+                self.meter(name, version.meters[name], counted=general)
         self.addons()
         depth = 1
         if general:
@@ -98,48 +142,47 @@ class _Writer:
 
     # -- usage ------------------------------------------------------------------------------
     def meter(self, name: str, meter: m.Meter, *, counted: bool) -> None:
-        """`m<i>`: the value as given (a whole number, or a Decimal for decimal meters); `n<i>`: how many."""
+        """`m<i>`: the value as given (a whole number, or a Decimal for decimal meters), a series aggregated; `n<i>`: how many.
+
+        A whole number within bounds is read inline; anything else is read by a function (a few lines per meter:
+        Python compiles a generated function at about 9 µs per line)."""
         i, key = self.meter_index[name], self.bind(name)
         low, high = self.bind(int(ceil(meter.minimum))), self.bind(int(floor(meter.maximum)))
-        one, many = ([f"n{i} = 1"], [f"n{i} = len(raw)"]) if counted else ([], [])
-        missing = ["return None"] if name in self.plan.required_meters else [f"if {key} in usage:", "    return None", f"m{i} = None"]
-        self.emit(1, f"raw = usage.get({key})", "if raw is None:", *("    " + line for line in missing))  # null: refused there
-        self.emit(1, "elif type(raw) is int:", f"    if not {low} <= raw <= {high}:", "        return None", f"    m{i} = raw")
-        self.emit(2, *one)
-        series = self.bind(_series_reader(meter))
-        self.emit(1, "elif type(raw) is list:", f"    m{i} = {series}(raw, period)", f"    if m{i} is None:", "        return None")
-        self.emit(2, *many)
-        if meter.type != "integer":
-            lowest, highest, precise = self.bind(meter.minimum), self.bind(meter.maximum), self.bind(_precise(meter))
-            self.emit(
-                1,
-                "elif type(raw) is Decimal and raw.is_finite():",
-                f"    if not ({lowest} <= raw <= {highest} and {precise}(raw)):",
-                "        return None",
-            )
-            self.emit(2, f"m{i} = raw", *one)
-        self.emit(1, "else:", "    return None")
+        read = self.bind(_READERS.get(meter) or _reader(meter))
+        self.emit(1, f"raw = usage.get({key})", f"if type(raw) is int and {low} <= raw <= {high}:", f"    m{i} = raw", "else:")
+        self.emit(2, f"m{i} = {read}(raw, period)", f"if m{i} is None:", "    return None")
+        if counted:
+            self.emit(1, f"n{i} = len(raw) if type(raw) is list else 1")
+
+    def other_meter(self, name: str, meter: m.Meter) -> None:
+        """A meter the edition does not price: checked when given, as `meter` checks it, and not read."""
+        low, high = self.bind(int(ceil(meter.minimum))), self.bind(int(floor(meter.maximum)))
+        read = self.bind(_READERS.get(meter) or _reader(meter))
+        key = self.bind(name)
+        self.emit(1, f"raw = usage.get({key})", "if raw is None:", f"    if {key} in usage:", "        return None")  # null: refused there
+        self.emit(1, f"elif not (type(raw) is int and {low} <= raw <= {high}) and {read}(raw, period) is None:", "    return None")
 
     def addons(self) -> None:
         """`o<j>`: each add-on as bought (True, the offered value, the activation date) or None."""
-        names = [f"o{j}" for j in range(len(self.version.options))]
-        if not names:
-            return
+        names = [f"o{j}" for j in range(len(self.options))]
         buy = self.bind(_buyer(self.version, self.plan))
         self.emit(1, "if addons:", f"    bought = {buy}(addons)", "    if bought is None:", "        return None")
-        self.emit(2, *(f"{var} = bought.get({self.bind(name)})" for var, name in zip(names, self.version.options, strict=True)))
-        self.emit(1, "else:", f"    {' = '.join(names)} = None")
+        self.emit(2, *(f"{var} = bought.get({self.bind(name)})" for var, name in zip(names, self.options, strict=True)))
+        if names:
+            self.emit(1, "else:", f"    {' = '.join(names)} = None")
 
     def checked(self) -> None:
         """The `PricingInput` that `usage.check_usage` gives, for the charges that need one."""
         version = self.version
         self.emit(1, f"values = {self.bind(dict(self.plan.edition.attributes))}.copy()", "activations = {}", "details = {}")
         self.emit(1, f"values[{self.bind('period_days')}] = values[{self.bind('active_days')}] = Decimal(period.days)")
-        for name, meter in version.meters.items():
+        if self.looped:
+            self.emit(1, f"{self.bind(_meters_filler(version, self.meters))}(values, details, meters, counts)")
+        for name in [] if self.looped else self.meters:  # each one priced, so each one given
             i, key = self.meter_index[name], self.bind(name)
-            self.emit(1, f"if m{i} is not None:", f"    values[{key}] = Decimal(m{i})")
-            self.emit(2, f"details[{key}] = ({self.bind(meter.aggregation)}, n{i})")
-        for name, option in version.options.items():
+            self.emit(1, f"values[{key}] = Decimal(m{i})", f"details[{key}] = ({self.bind(version.meters[name].aggregation)}, n{i})")
+        for name in self.options:
+            option = version.options[name]
             j, key = self.option_index[name], self.bind(name)
             if option.type == "switch":
                 self.emit(1, f"values[{key}] = o{j} is not None")
@@ -161,7 +204,7 @@ class _Writer:
 
     def general_charge(self, charge: Charge) -> list[str]:
         step = self.bind(_general_step(charge, self.finish, self.quantity_scale))
-        return [f"line = {step}(checked, period)", "if line is not None:", "    lines.append(line)"]
+        return [f"{step}(checked, period, lines)"]
 
     # -- what a charge model's `fast_code` asks (`engine.language.charges.base.FastWriter`) --------
     @property
@@ -171,7 +214,10 @@ class _Writer:
     def meter_variable(self, name: str) -> tuple[m.Meter, str] | None:
         """A declared meter and the variable holding its value in the rater."""
         meter = self.version.meters.get(name)
-        return None if meter is None else (meter, f"m{self.meter_index[name]}")
+        if meter is None or name not in self.meter_index:
+            return None
+        i = self.meter_index[name]
+        return meter, f"meters[{i}]" if self.looped else f"m{i}"
 
     def option_variable(self, name: str) -> str:
         return f"o{self.option_index[name]}"
@@ -207,10 +253,13 @@ def _make_line(charge: Charge, figures: LineFigures, finish: Finish, quantity_sc
     return InvoiceLine(charge.id, description, written(quantity, quantity_scale), charge.unit, unit_price, finish(amount), charge.source)
 
 
-def _general_step(charge: Charge, finish: Finish, quantity_scale: int) -> Callable[[PricingInput, Period], InvoiceLine | None]:
-    def step(checked: PricingInput, period: Period) -> InvoiceLine | None:
+def _general_step(charge: Charge, finish: Finish, quantity_scale: int) -> Callable[[PricingInput, Period, list[InvoiceLine]], None]:
+    """The charge's line, when it has one, appended to `lines` (`figures` run inside the rater)."""
+
+    def step(checked: PricingInput, period: Period, lines: list[InvoiceLine]) -> None:
         figures = charge_figures(charge, checked, period)
-        return None if figures is None else _make_line(charge, figures, finish, quantity_scale)
+        if figures is not None:
+            lines.append(_make_line(charge, figures, finish, quantity_scale))
 
     return step
 
@@ -224,6 +273,114 @@ def _precise(meter: m.Meter) -> Callable[[Decimal], bool]:
         return type(exponent) is int and exponent >= least and len(digits) <= most
 
     return precise
+
+
+def _names_used(plan: m.EditionPlan) -> set[str]:
+    """The names the edition's charges read (meters, add-ons, attributes)."""
+    used: set[str] = set()
+    for charge in plan.charges:
+        for expression in charge.expressions():
+            used |= expression.names
+    return used
+
+
+def _other_meters(version: m.TariffVersion, used: list[str]) -> Callable[[Mapping[str, Any], Period], bool]:
+    """Whether the meters given that the edition does not price are declared and valid, as the rater would
+    check them (`usage.check_usage` checks every meter given); each meter's check is made on first sight."""
+    skip, meters = frozenset(used), version.meters
+    checks: dict[str, Callable[[Any, Period], bool]] = {}
+
+    def valid(usage: Mapping[str, Any], period: Period) -> bool:
+        for name, raw in usage.items():
+            if name in skip:
+                continue
+            check = checks.get(name)
+            if check is None:
+                meter = meters.get(name)
+                if meter is None:
+                    return False
+                check = checks[name] = _meter_check(meter)
+            if not check(raw, period):
+                return False
+        return True
+
+    return valid
+
+
+def _meters_reader(version: m.TariffVersion, names: list[str]) -> Callable[[Mapping[str, Any], Period], Any]:
+    """The meters `names` read in one loop, checked as `_Writer.meter` writes it: (values, counts), or (None, None)."""
+    rows = []
+    for name in names:
+        meter = version.meters[name]
+        rows.append((name, int(ceil(meter.minimum)), int(floor(meter.maximum)), _READERS.get(meter) or _reader(meter)))
+
+    def read_all(usage: Mapping[str, Any], period: Period) -> tuple[list[Any], list[int]] | tuple[None, None]:
+        values: list[Any] = []
+        counts: list[int] = []
+        for key, low, high, read in rows:
+            raw = usage.get(key)
+            if type(raw) is int and low <= raw <= high:
+                values.append(raw)
+                counts.append(1)
+                continue
+            value = read(raw, period)
+            if value is None:
+                return None, None
+            values.append(value)
+            counts.append(len(raw) if type(raw) is list else 1)
+        return values, counts
+
+    return read_all
+
+
+def _meters_filler(version: m.TariffVersion, names: list[str]) -> Callable[[dict[str, Any], dict[str, Any], list[Any], list[int]], None]:
+    """What `_Writer.checked` writes for each meter, in one loop over the values `_meters_reader` read."""
+    keys = [(name, version.meters[name].aggregation) for name in names]
+
+    def fill(values: dict[str, Any], details: dict[str, Any], meters: list[Any], counts: list[int]) -> None:
+        for (key, aggregation), value, count in zip(keys, meters, counts, strict=True):
+            values[key] = Decimal(value)
+            details[key] = (aggregation, count)
+
+    return fill
+
+
+def _meter_check(meter: m.Meter) -> Callable[[Any, Period], bool]:
+    """The checks `_Writer.meter` writes for one meter, as a function (for a meter the edition does not price)."""
+    low, high, read = int(ceil(meter.minimum)), int(floor(meter.maximum)), _reader(meter)
+
+    def check(raw: Any, period: Period) -> bool:
+        return (type(raw) is int and low <= raw <= high) or read(raw, period) is not None
+
+    return check
+
+
+_READERS: dict[m.Meter, Callable[[Any, Period], Any]] = {}  # by meter: the editions pricing one meter share its reader
+
+
+def _reader(meter: m.Meter) -> Callable[[Any, Period], Any]:
+    """A meter's value given as anything but a whole number within bounds: a series aggregated, a decimal
+    for a decimal meter; None for anything the general path must see (missing, out of bounds, another type)."""
+    if len(_READERS) >= _KEPT * 16:
+        _READERS.clear()
+    read = _READERS[meter] = _new_reader(meter)
+    return read
+
+
+def _new_reader(meter: m.Meter) -> Callable[[Any, Period], Any]:
+    series = _series_reader(meter)
+    precise = None if meter.type == "integer" else _precise(meter)
+    lowest, highest = meter.minimum, meter.maximum
+
+    def read(raw: Any, period: Period) -> Any:
+        kind = type(raw)
+        if kind is list:
+            return series(raw, period)
+        if precise is not None and kind is Decimal and raw.is_finite() and lowest <= raw <= highest and precise(raw):
+            return raw
+        return None
+
+    return read
 
 
 def _series_reader(meter: m.Meter) -> Callable[[list[Any], Period], Any]:
@@ -258,8 +415,8 @@ _SHORT_INTS = (-(10**99), 10**100)  # bounds (exclusive) of the whole numbers wr
 def _buyer(version: m.TariffVersion, plan: m.EditionPlan) -> Callable[[Mapping[str, Any]], dict[str, Any] | None]:
     """The add-ons bought, as `usage._addons` accepts them: {name: True, offered value or date}."""
     kinds: dict[str, tuple[int, frozenset[Any]]] = {}
-    for name, option in version.options.items():
-        offer = plan.offers.get(name)
+    for name, offer in plan.offers.items():  # an add-on the edition does not offer is not bought here
+        option = version.options[name]
         if option.type == "activation" and offer is not None:
             kinds[name] = (_ACTIVATION, frozenset())
         elif isinstance(offer, OptionCharge) and option.type == "switch" and True in offer.prices:

@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, ClassVar, Literal, NamedTuple, Protocol
+from typing import Any, ClassVar, Literal, NamedTuple, Protocol, TypeVar
 
 from engine.core import exact
 from engine.core.exact import Number
@@ -34,6 +34,7 @@ from engine.language.source import PathItem
 # quantity, unit price, amount, description; the quantity and amount exact (a Fraction when they do not terminate)
 LineFigures = tuple[Number, Decimal | None, Number, str]
 ChoiceValue = int | str | bool
+T = TypeVar("T")
 Common = dict[str, Any]  # the fields every charge has, as the compiler reads them
 FactValue = Decimal | str  # a reviewable fact's value
 FactKind = Literal["money", "number", "text"]  # how a fact's value compares and reads
@@ -176,6 +177,10 @@ class Spec(Protocol):
     def money_scale(self, value: Any, path: list[PathItem]) -> None: ...
     def error(self, path: list[PathItem], message: str, rule: str, hint: str | None = None, *, key: bool = False) -> None: ...
     def warning(self, path: list[PathItem], message: str, rule: str, hint: str | None = None, *, key: bool = False) -> None: ...
+    def once(self, keys: tuple[str, ...], make: Callable[[], T]) -> T:
+        """What `make` builds from the parameters `keys` as written: built once for every edition that shares them
+        (a tier list on 50 editions is read once). `make` may depend on nothing but those parameters."""
+        ...
 
 
 class PricedLine(Protocol):

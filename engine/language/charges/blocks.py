@@ -45,7 +45,7 @@ class BlocksCharge(Charge):
     @classmethod
     def build(cls, spec: Spec, common: Common) -> BlocksCharge | None:
         quantity = spec.expression("quantity")
-        included = spec.expression("included") or constant(Decimal(0))
+        included = spec.expression("included") or _nothing_included()
         if quantity is None:
             return None
         params = spec.params
@@ -145,3 +145,12 @@ def _whole_blocks(meter: Meter, included: Decimal, size: Decimal) -> bool:
     """
     whole = included == included.to_integral_value() and size == size.to_integral_value()
     return meter.type == "integer" and meter.aggregation != "sum" and whole
+
+
+_NOTHING_INCLUDED: list[Expression] = []  # `included: 0`, compiled once: most blocks charges include nothing
+
+
+def _nothing_included() -> Expression:
+    if not _NOTHING_INCLUDED:
+        _NOTHING_INCLUDED.append(constant(Decimal(0)))
+    return _NOTHING_INCLUDED[0]

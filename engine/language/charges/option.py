@@ -43,7 +43,7 @@ class OptionCharge(Charge):
         option = spec.option(("switch", "choice"))
         if option is None:
             return None
-        prices = _table(spec, option, spec.params["table"], spec.path("table"))
+        prices = spec.once(("option", "table"), lambda: _table(spec, option, spec.params["table"], spec.path("table")))
         return None if prices is None else cls(**common, option=option, prices=MappingProxyType(prices))
 
     @property

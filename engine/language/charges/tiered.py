@@ -83,7 +83,7 @@ class TieredCharge(Charge):
     @classmethod
     def build(cls, spec: Spec, common: Common) -> TieredCharge | None:
         quantity = spec.expression("quantity")
-        tiers = _tiers(spec, spec.params["tiers"], spec.path("tiers"))
+        tiers = spec.once(("tiers",), lambda: _tiers(spec, spec.params["tiers"], spec.path("tiers")))
         if quantity is None or tiers is None:
             return None
         return cls(**common, quantity=quantity, graduated=spec.params["mode"] == "graduated", tiers=tiers)

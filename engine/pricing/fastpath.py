@@ -16,7 +16,7 @@ diagnostics. When it returns an invoice, that is the invoice the general path gi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +27,7 @@ from engine.core.records import dataclass, field
 from engine.language import model as m
 from engine.pricing import adjust, codegen
 from engine.pricing.evaluate import payment, rounding_line, settlement_window
-from engine.pricing.invoice import Invoice, InvoiceLine, Settlement, TariffRef
+from engine.pricing.invoice import Invoice, Settlement, TariffRef
 from engine.pricing.usage import ENVELOPE_KEYS, MAX_NAME_LENGTH, Envelope, account_text_ok, calendar_month, needs_timeline
 
 _ENVELOPE_KEYS = frozenset(ENVELOPE_KEYS)
@@ -36,6 +36,7 @@ _MONTHS: dict[str, Period] = {}  # calendar months seen, by label
 _KEPT = 4096  # entries a per-period cache keeps before starting over
 _KEY = "fast path"  # of the rater in `EditionPlan.derived`
 _TERMS = frozenset(key for key in adjust.COMMERCIAL_KEYS if key != "currency")  # the currency is picked before the rater
+_add = PRICING_CONTEXT.add
 _new_envelope = tuple.__new__  # an `Envelope` without the Python call of its `__new__`: one is made per document
 _ROUTED = frozenset(("currency", "timeline"))  # keys of a document `quote` routes before any rater
 
@@ -147,7 +148,8 @@ class FastPlan:
     tariff: TariffRef
     currency: str
     rounding: Rounding
-    round_total: Callable[[Decimal], Decimal] = field(repr=False, compare=False)  # `rounding.round`, its lookups done once
+    quantum: Decimal  # `rounding.round` of the total, its lookups done once
+    mode: str
     settlement: m.Settlement
     source: str = field(repr=False)  # the generated function, for reading
     version: m.TariffVersion | None = field(default=None, repr=False)  # set when it has adjustments: they run after the rater
@@ -172,12 +174,17 @@ class FastPlan:
                     lines = adjusted.lines
             elif not _TERMS.isdisjoint(document):
                 return None  # terms this version does not take: the general path refuses them
-            total = _total(lines, self.rounding, self.round_total)
+            total = ZERO
+            for line in lines:  # the sum; rounded on the total, the difference is a line of its own (as `evaluate.price`)
+                total = _add(total, line.amount)
+            rounded = total.quantize(self.quantum, self.mode, ROUNDING_CONTEXT)  # per line, the same number, at the scale
+            if rounded != total and self.rounding.apply != "per_line":
+                lines.append(rounding_line(self.rounding, PRICING_CONTEXT.subtract(rounded, total)))
         except Exception:  # whatever it is, the general path meets it again and reports it
             return None
         window = self.windows.get(period.last) or self._window(period)
-        paid = None if adjusted is None else payment(adjusted, total)
-        return Invoice(envelope.account, period.label, self.edition, self.currency, self.tariff, tuple(lines), total, window, None, paid)
+        paid = None if adjusted is None else payment(adjusted, rounded)
+        return Invoice(envelope.account, period.label, self.edition, self.currency, self.tariff, tuple(lines), rounded, window, None, paid)
 
     def _window(self, period: Period) -> Settlement:
         if len(self.windows) >= _KEPT:
@@ -186,30 +193,19 @@ class FastPlan:
         return found
 
 
-def _total(lines: list[InvoiceLine], rounding: Rounding, round_total: Callable[[Decimal], Decimal]) -> Decimal:
-    """The sum of the lines; rounded on the total, the difference is a line of its own (as `evaluate._price`)."""
-    total, add = ZERO, PRICING_CONTEXT.add
-    for line in lines:
-        total = add(total, line.amount)
-    rounded = round_total(total)  # per line, the same number; written at the scale all the same
-    if rounding.apply != "per_line" and rounded != total:
-        lines.append(rounding_line(rounding, PRICING_CONTEXT.subtract(rounded, total)))
-    return rounded
-
-
 def _fast_plan(version: m.TariffVersion, plan: m.EditionPlan) -> FastPlan:
     rate, source = codegen.write(version, plan)
     tariff = TariffRef(version.id, version.version, version.file, version.sha256)
     adjusted, terms = (version, adjust.TermsReader(version)) if version.adjustments else (None, None)
     rounding = version.rounding
-    quantum, mode = rounding.quantum, ROUNDING_MODES[rounding.mode]
     return FastPlan(
         rate,
         plan.edition.name,
         tariff,
         version.currency,
         rounding,
-        lambda total: total.quantize(quantum, mode, ROUNDING_CONTEXT),
+        rounding.quantum,
+        ROUNDING_MODES[rounding.mode],
         version.settlement,
         source,
         adjusted,

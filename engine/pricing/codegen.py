@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import hashlib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import CodeType
 from typing import Any
 
+from engine.core import hashing
 from engine.core.exact import Number, round_to, written
 from engine.core.money import PRICING_CONTEXT, ROUNDING_CONTEXT, ROUNDING_MODES, Rounding, ceil, floor
 from engine.core.periods import Period
@@ -72,7 +72,7 @@ def _compiled(source: str, name: str) -> CodeType:
     written), and Python compiles a generated function at several µs per line: a tariff of 1,000
     charges on 50 editions compiles one function instead of 50. The code holds no value of its
     own; each edition runs it in its own namespace."""
-    key = (hashlib.sha256(source.encode()).digest(), name)  # the digest, not the text, is kept
+    key = (hashing.sha256(source.encode()).digest(), name)  # the digest, not the text, is kept
     code = _CODE.get(key)
     if code is None:
         if len(_CODE) >= _KEPT:

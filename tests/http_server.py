@@ -125,3 +125,16 @@ class Server:
     def log_lines(self) -> list[dict[str, Any]]:
         """Every line the server wrote; each must be one JSON object."""
         return [json.loads(line) for line in self.log.read_text("utf-8").splitlines() if line]
+
+
+def raw_response(connection: socket.socket, timeout: float = 10) -> bytes:
+    """One whole HTTP response (headers and a Content-Length body) read from a raw socket."""
+    connection.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")))
+    while len(body) < length:
+        body += connection.recv(1 << 20)
+    return head + b"\r\n\r\n" + body

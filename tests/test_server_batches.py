@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import pytest
-from http_server import HOST, ROOT, WORKED_EXAMPLE, Server
+from http_server import HOST, ROOT, WORKED_EXAMPLE, Server, raw_response
 
 pytest.importorskip("uvicorn", reason="needs the server extra: pip install '.[server]'")
 
@@ -30,17 +30,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Server:
 def account(index: int) -> dict[str, Any]:
     return {**WORKED_EXAMPLE, "account": str(1400000000 + index)}
 
-
-def response(connection: socket.socket) -> bytes:
-    """One whole HTTP response (headers and a Content-Length body) from the connection."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        data += connection.recv(65536)
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")))
-    while len(body) < length:
-        body += connection.recv(1 << 20)
-    return head + b"\r\n\r\n" + body
 
 
 def test_single_requests_are_answered_while_a_batch_is_priced(server: Server) -> None:
@@ -65,7 +54,7 @@ def test_single_requests_are_answered_while_a_batch_is_priced(server: Server) ->
             if select.select([batch], [], [], 0)[0]:
                 break
             answered += 1
-        whole = response(batch)
+        whole = raw_response(batch)
     single.close()
     assert whole.startswith(b"HTTP/1.1 200 OK\r\n")
     results = json.loads(whole.partition(b"\r\n\r\n")[2])["results"]

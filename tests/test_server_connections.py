@@ -8,7 +8,7 @@ import socket
 import time
 
 import pytest
-from http_server import HOST, ROOT, WORKED_EXAMPLE, Server
+from http_server import HOST, ROOT, WORKED_EXAMPLE, Server, raw_response
 
 pytest.importorskip("uvicorn", reason="needs the server extra: pip install '.[server]'")
 
@@ -38,18 +38,6 @@ def closed_after(connection: socket.socket, limit: float) -> float:
     return time.monotonic() - start
 
 
-def response(connection: socket.socket) -> bytes:
-    """One whole HTTP response (headers and a Content-Length body) from the connection."""
-    connection.settimeout(10)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        data += connection.recv(65536)
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")))
-    while len(body) < length:
-        body += connection.recv(65536)
-    return head + b"\r\n\r\n" + body
-
 
 def test_headers_that_never_finish_are_closed_after_the_timeout(server: Server) -> None:
     with socket.create_connection((HOST, server.port)) as connection:
@@ -74,7 +62,7 @@ def test_a_request_sent_slowly_but_in_time_is_answered(server: Server) -> None:
         for start in range(0, len(REQUEST), len(REQUEST) // 4 + 1):
             connection.sendall(REQUEST[start : start + len(REQUEST) // 4 + 1])
             time.sleep(0.05)
-        reply = response(connection)
+        reply = raw_response(connection)
     assert reply.startswith(b"HTTP/1.1 200 OK\r\n")
     assert b'"total":"1979.95"' in reply  # 449.99 + 1349.97 + 0.00 + 179.99
 
@@ -84,7 +72,7 @@ def test_each_request_on_a_kept_alive_connection_has_its_own_time(server: Server
         for _ in range(3):
             time.sleep(0.3)  # 0.9 s in all: more than one timeout, less than one each
             connection.sendall(REQUEST)
-            assert response(connection).startswith(b"HTTP/1.1 200 OK\r\n")
+            assert raw_response(connection).startswith(b"HTTP/1.1 200 OK\r\n")
 
 
 def test_connections_beyond_the_bound_are_answered_503(server: Server) -> None:

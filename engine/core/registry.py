@@ -8,8 +8,8 @@ of the language (a shorter start).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -36,3 +36,17 @@ class LazyRegistry(Mapping[str, T], Generic[T]):
 
     def __repr__(self) -> str:
         return f"LazyRegistry({list(self._places)})"
+
+
+def lazy_attributes(package: str, modules: Mapping[str, str], namespace: dict[str, Any]) -> Callable[[str], Any]:
+    """A package's module `__getattr__`: each name of `modules` (name → its module in `package`)
+    imported on first use, then kept in the package's `namespace`."""
+
+    def __getattr__(name: str) -> Any:
+        module = modules.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = namespace[name] = getattr(importlib.import_module(f"{package}.{module}"), name)  # found once
+        return value
+
+    return __getattr__

@@ -5,9 +5,9 @@ tariff names it (`KINDS[kind]`) or when its class is imported from here, so a ta
 commercial terms loads none of them.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from engine.core.registry import LazyRegistry
+from engine.core.registry import LazyRegistry, lazy_attributes
 from engine.language.adjustments.base import Adjustment, CreditUse, Ledger, Step, Terms
 
 if TYPE_CHECKING:
@@ -40,14 +40,7 @@ _KINDS = {
 KINDS: LazyRegistry[type[Adjustment]] = LazyRegistry({kind: f"{__name__}.{_CLASSES[name]}:{name}" for kind, name in _KINDS.items()})
 
 
-def __getattr__(name: str) -> Any:
-    module = _CLASSES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = globals()[name] = getattr(importlib.import_module(f"{__name__}.{module}"), name)  # found once
-    return value
+__getattr__ = lazy_attributes(__name__, _CLASSES, globals())
 
 
 __all__ = [

@@ -4,9 +4,9 @@ A model's module is imported when a tariff names it (`MODELS[name]`) or when its
 imported from here, so a command pays only for the models its tariffs use.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from engine.core.registry import LazyRegistry
+from engine.core.registry import LazyRegistry, lazy_attributes
 from engine.language.charges.base import Charge, ChoiceValue, LineFigures, PricingInput, Refusal
 
 if TYPE_CHECKING:
@@ -32,14 +32,7 @@ _MODELS = ("FlatCharge", "PerUnitCharge", "BlocksCharge", "TieredCharge", "Optio
 MODELS: LazyRegistry[type[Charge]] = LazyRegistry({_CLASSES[name]: f"{__name__}.{_CLASSES[name]}:{name}" for name in _MODELS})
 
 
-def __getattr__(name: str) -> Any:
-    module = _CLASSES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = globals()[name] = getattr(importlib.import_module(f"{__name__}.{module}"), name)  # found once
-    return value
+__getattr__ = lazy_attributes(__name__, _CLASSES, globals())
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from engine.core.errors import Diagnostic, TariffError
 from engine.core.resources import tariffs_dir
 from engine.language import cache
 from engine.language import model as m
+from engine.language.charges import MODELS
 from engine.language.compiler import check_despite_schema_errors, compile_version
 from engine.language.source import Source, as_given, display_name, parse_yaml, read_bytes
 
@@ -73,7 +74,8 @@ def _compiled_file_named(path: Path, name: str, read: Reader) -> tuple[m.TariffV
 # What compiling costs, measured (`python -m benchmarks --only large` times the compile alone): compiling a version and
 # writing the rater of each of its editions takes about NS_PER_EDITION for each edition, NS_PER_PAIR for each
 # charge on each edition it prices and NS_PER_VALUE for each value of those charges, counted once per edition
-# (a shared tier list of 3,000 values on 1,000 editions is 9,000,000 values); memory likewise. Measured on the
+# when the editions' raters repeat them (a shared option table of 3,000 rows on 1,000 editions is 9,000,000 values;
+# a shared tier list is read once, its values counted once: `Charge.values_per_edition`); memory likewise. Measured on the
 # 2-core development machine, shared (load average 4 to 6), Python 3.11, best of 3 (docs/security.md):
 # - 1,000 charges on 50 editions, a meter each (per unit, blocks, 4 tiers, a conditional flat fee in turn):
 #   50,000 pairs, 337,500 values: 3.69 s and 136 MB traced;
@@ -93,7 +95,7 @@ def _expansion_problems(source: Source) -> list[Diagnostic]:
     """Refuse a document whose editions and charges would take more than MAX_LOAD_SECONDS or
     MAX_LOAD_MEGABYTES to compile: the estimate counts each edition, each charge on each edition it
     prices and each of its values there, so a file within the size limits cannot multiply its way past them (1,000
-    editions sharing 3,000 tiers is 9,004,000 values)."""
+    editions sharing an option table of 3,000 rows is 9,004,000 values)."""
     data = source.data
     editions = data.get("editions") if isinstance(data, dict) else None
     charges = data.get("charges") if isinstance(data, dict) else None
@@ -111,22 +113,24 @@ def _expansion_problems(source: Source) -> list[Diagnostic]:
     if not over:
         return []
     message = (
-        f"the charges make {pairs:,} charge-edition pairs and {values:,} values once priced for each edition they apply to, "
+        f"the charges make {pairs:,} charge-edition pairs and {values:,} values as the editions' raters repeat them, "
         f"an estimated {(nanoseconds + 5 * 10**8) // 10**9:,} s and {megabytes:,} MB to compile with the {len(editions):,} editions: "
         f"over the limit of {' and '.join(over)}"
     )
-    hint = "a long tier list shared by many editions multiplies: split the tariff, or give fewer editions the long list"
+    hint = "a long option table shared by many editions multiplies: split the tariff, or give fewer editions the long table"
     return [source.diagnostic(["charges"], message, "size", hint=hint, key=True)]
 
 
 def _expanded(spec: dict[str, Any], editions: int) -> tuple[int, int]:
-    """The editions one charge prices, and its values counted for each of them (an edition's overrides replace its own)."""
+    """The editions one charge prices, and its values: counted for each of them when its model's raters repeat
+    them (`Charge.values_per_edition`), else once; an edition's overrides are its own."""
     scope = spec.get("editions")
     base = sum(_values(item) for key, item in spec.items() if key != "editions")
-    if isinstance(scope, dict):
-        return len(scope), sum(base + _values(override) for override in scope.values())
-    priced = len(scope) if isinstance(scope, list) else editions
-    return priced, base * priced
+    model = MODELS.get(spec["model"]) if isinstance(spec.get("model"), str) else None
+    repeated = model is None or model.values_per_edition
+    overrides = sum(_values(override) for override in scope.values()) if isinstance(scope, dict) else 0
+    priced = len(scope) if isinstance(scope, dict | list) else editions
+    return priced, (base * priced if repeated else base) + overrides
 
 
 def _values(node: Any) -> int:

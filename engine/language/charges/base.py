@@ -251,6 +251,9 @@ class Charge:
 
     model: ClassVar[str] = ""  # the `model:` a tariff file names it by
     required: ClassVar[tuple[str, ...]] = ()  # parameters it cannot do without
+    # Whether each edition's rater repeats the charge's values (an option table writes a line per row on every
+    # edition): the load estimate (`catalog`) counts them once per edition then, else once for the charge.
+    values_per_edition: ClassVar[bool] = True
 
     @classmethod
     def build(cls, spec: Spec, common: Common) -> Charge | None:

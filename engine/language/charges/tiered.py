@@ -79,6 +79,7 @@ class TieredCharge(Charge):
 
     model: ClassVar[str] = "tiered"
     required: ClassVar[tuple[str, ...]] = ("quantity", "mode", "tiers")
+    values_per_edition: ClassVar[bool] = False  # the tiers are read once for all editions, and the rater runs `figures`
 
     @classmethod
     def build(cls, spec: Spec, common: Common) -> TieredCharge | None:

@@ -102,20 +102,12 @@ def per_invoice(rounds: int, profile: bool) -> Rows:
 
     tariff = engine.load_tariff(IM)
     documents = [json.loads(json.dumps(record), parse_float=Decimal) for record in generate.records(4000)]
-    engine_times, rater_times, ratios = _interleaved(tariff, documents, handwritten.rate, rounds)
+    timed = _interleaved(tariff, documents, handwritten.rate, rounds)
     if profile:
         _profile(lambda: [engine.quote(tariff, d) for d in documents * 5])
     how = f"{len(documents)} generated documents (IM tariff, all editions, 25% daily series), median of {rounds} interleaved rounds"
-    return [
-        ("per invoice: engine.quote", f"{_us(statistics.median(engine_times))}", how),
-        (
-            "per invoice: hand-written rater",
-            f"{_us(statistics.median(rater_times))}",
-            "benchmarks/handwritten.py: same checks, same Invoice objects",
-        ),
-        ("per invoice: ratio engine / rater", f"{statistics.median(ratios):.2f}×", "median of the per-round ratios"),
-        _ratio_target("per invoice, IM tariff", engine_times, ratios, 1.2),
-    ]
+    rater = ("hand-written rater", "benchmarks/handwritten.py: same checks, same Invoice objects")
+    return _compared("per invoice", timed, how, rater, "ratio engine / rater", ("per invoice, IM tariff", 1.2))
 
 
 def per_timeline_invoice(rounds: int) -> Rows:
@@ -124,18 +116,10 @@ def per_timeline_invoice(rounds: int) -> Rows:
 
     tariff = engine.load_tariff(periods.TARIFF)
     documents = periods.documents(4000)
-    engine_times, rater_times, ratios = _interleaved(tariff, documents, periods.rate, rounds)
+    timed = _interleaved(tariff, documents, periods.rate, rounds)
     how = f"{len(documents)} documents of prorated-plan, 2/3 with a timeline, median of {rounds} interleaved rounds"
-    return [
-        ("per timeline invoice: engine.quote", f"{_us(statistics.median(engine_times))}", how),
-        (
-            "per timeline invoice: hand-written rater",
-            f"{_us(statistics.median(rater_times))}",
-            "benchmarks/periods.py: same checks, same Invoice objects",
-        ),
-        ("per timeline invoice: ratio", f"{statistics.median(ratios):.2f}×", "median of the per-round ratios"),
-        _ratio_target("per invoice, periods and proration", engine_times, ratios, 1.5),
-    ]
+    rater = ("hand-written rater", "benchmarks/periods.py: same checks, same Invoice objects")
+    return _compared("per timeline invoice", timed, how, rater, "ratio", ("per invoice, periods and proration", 1.5))
 
 
 def per_invoice_with_terms(rounds: int) -> Rows:
@@ -145,19 +129,25 @@ def per_invoice_with_terms(rounds: int) -> Rows:
 
     tariff = engine.load_tariff(terms.TARIFF)
     documents = list(terms.documents(4000))
-    engine_times, rater_times, ratios = _interleaved(tariff, documents, terms.rate, rounds)
+    timed = _interleaved(tariff, documents, terms.rate, rounds)
     how = f"{len(documents)} generated documents (saas-terms: coupon, minimum, tax, credits), median of {rounds} interleaved rounds"
-    return [
-        ("per invoice with terms: engine.quote", f"{_us(statistics.median(engine_times))}", how),
-        ("per invoice with terms: hand-written", f"{_us(statistics.median(rater_times))}", "benchmarks/terms.py, same Invoice objects"),
-        ("per invoice with terms: ratio", f"{statistics.median(ratios):.2f}×", "median of the per-round ratios"),
-        _ratio_target("per invoice, commercial terms", engine_times, ratios, 1.5),
-    ]
+    rater = ("hand-written", "benchmarks/terms.py, same Invoice objects")
+    return _compared("per invoice with terms", timed, how, rater, "ratio", ("per invoice, commercial terms", 1.5))
 
 
-def _ratio_target(name: str, engine_times: list[float], ratios: list[float], limit: float) -> Target:
+def _compared(
+    prefix: str, timed: tuple[list[float], ...], how: str, rater: tuple[str, str], ratio: str, target: tuple[str, float]
+) -> Rows:
+    """The rows of one engine-against-rater comparison: both medians, the median ratio, and its target."""
+    engine_times, rater_times, ratios = timed
+    median_ratio = statistics.median(ratios)
     figure = f"{_us(statistics.median(engine_times))} per invoice"
-    return ratio_at_most(name, figure, statistics.median(ratios), limit, "the hand-written rater")
+    return [
+        (f"{prefix}: engine.quote", _us(statistics.median(engine_times)), how),
+        (f"{prefix}: {rater[0]}", _us(statistics.median(rater_times)), rater[1]),
+        (f"{prefix}: {ratio}", f"{median_ratio:.2f}×", "median of the per-round ratios"),
+        ratio_at_most(target[0], figure, median_ratio, target[1], "the hand-written rater"),
+    ]
 
 
 def _interleaved(tariff: Any, documents: list[Any], rate: Callable[[Any], Any], rounds: int) -> tuple[list[float], ...]:

@@ -94,7 +94,7 @@ class _WholeNumber:
         pass
 
     def validate(self, instance: Any) -> None:
-        if isinstance(instance, Decimal | float):
+        if isinstance(instance, Decimal | float):  # float-ok: a binary float is refused here, never priced
             raise ValueError(f"{instance} is not an integer")
 
 

@@ -4,8 +4,9 @@ A table of usage records is either one text column `record` holding each record'
 JSON line itself), or the usage-document columns: `account`, `period`, `edition`, `tariff`, and
 `usage` and `addons` as structs (or dotted columns, `usage.dau`, as in CSV). A row of columns is
 written out as the JSON document it stands for and read back by the engine, so a record is
-judged the same whichever way it came. A null is an absent field. A float column is refused
-as a whole: binary floats are inexact, and the engine never reads money or counts from them.
+judged the same whichever way it came. A null is an absent field. A column of binary fractions
+(double, single or half precision) is refused as a whole: they are inexact, and the engine never
+reads money or counts from them.
 
 Invoices come out with their money in decimal columns (`decimal(38, 9)` unless a scale is
 given); an amount or quantity that does not fit is a reject, never a rounded value.
@@ -41,7 +42,7 @@ def require_pyarrow(name: str) -> None:
 
 def float_columns(fields: Sequence[tuple[str, str]]) -> list[str]:
     """The columns (name, Arrow type text) whose type holds binary floats."""
-    return [name for name, kind in fields if any(word in kind for word in ("float", "double", "halffloat"))]
+    return [name for name, kind in fields if any(word in kind for word in ("float", "double", "halffloat"))]  # float-ok: to refuse them
 
 
 def float_diagnostic(names: Sequence[str], source: str) -> Diagnostic:

@@ -294,7 +294,7 @@ def aggregate_events(events: Any, subscriptions: Any, period: str, tariff: str |
 
     tariffs = Tariffs(tariff)
     tariffs.load()
-    floats = [field.name for field in events.schema.fields if field.dataType.typeName() in ("float", "double")]
+    floats = float_columns([(field.name, field.dataType.typeName()) for field in events.schema.fields])
     if floats:
         raise UsageError([float_diagnostic(floats, "events")])
     days = period_of(period)
